@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from mailserver.cli import config_cmd
+from mailserver.cli import audit_cmd, config_cmd, instance_cmd, mailbox_cmd, patient_cmd
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 REGISTRY: list[Register] = [
+    instance_cmd.register,
     config_cmd.register,
+    mailbox_cmd.register,
+    patient_cmd.register,
+    audit_cmd.register,
 ]

@@ -65,7 +65,7 @@ def check_listen(where: str, value: str) -> None:
         return
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(where, f"expected HOST:PORT (or \"\" to disable), got {value!r}")
+        raise ConfigError(where, f'expected HOST:PORT (or "" to disable), got {value!r}')
 
 
 def parse_document(data: dict[str, Any], base_dir: str) -> Settings:
@@ -131,5 +131,5 @@ def default_value(section: str, key: str) -> Any:
     key_type(section, key)
     for f in fields(SECTIONS[section]):
         if f.name == key:
-            return f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+            return f.default_factory() if f.default is MISSING else f.default  # type: ignore[operator]
     raise ConfigError(f"{section}.{key}", "unknown key")  # pragma: no cover

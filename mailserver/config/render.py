@@ -44,7 +44,7 @@ def render(values: dict[str, dict[str, Any]] | None = None, *, use_examples: boo
         if cls.__doc__:
             table.add(tomlkit.comment(cls.__doc__.strip()))
         for f in fields(cls):
-            default = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+            default = f.default_factory() if f.default is MISSING else f.default  # type: ignore[operator]
             value = default
             if use_examples and f.metadata.get("example") is not None:
                 value = f.metadata["example"]
@@ -89,7 +89,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     item = tomlkit.item(_toml_value(value))
-    return item.as_string()
+    return str(item.as_string())
 
 
 def _parse_cli_value(key: str, tp: Any, raw: str) -> Any:

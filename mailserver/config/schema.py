@@ -6,7 +6,8 @@ validates against it. It never reads files or the environment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import typing
+from dataclasses import dataclass, field
 from typing import Any
 
 MB = 1024 * 1024
@@ -25,20 +26,25 @@ class InstanceSettings:
     """Who this operator is."""
 
     domain: str = setting(
-        "", "Mail domain of this operator's professionals (e.g. ch-exemple.fr).", example="ch-exemple.fr",
+        "",
+        "Mail domain of this operator's professionals (e.g. ch-exemple.fr).",
+        example="ch-exemple.fr",
         required=True,
     )
     hostname: str = setting(
-        "", "Public host name of this server (SMTP banner, certificates, DNS). Defaults to mail.<domain>.",
+        "",
+        "Public host name of this server (SMTP banner, certificates, DNS). Defaults to mail.<domain>.",
         example="mail.ch-exemple.fr",
     )
     patient_domain: str = setting(
-        "", "Domain of the patients' mailboxes (<INS>@<patient_domain>). Defaults to patient.<domain>.",
+        "",
+        "Domain of the patients' mailboxes (<INS>@<patient_domain>). Defaults to patient.<domain>.",
         example="patient.ch-exemple.fr",
     )
     organisation: str = setting("", "Legal name of the operating organisation (certificate O=).", example="CH Exemple")
     structure_id: str = setting(
-        "", "National structure identifier of the organisation (1+FINESS, 3+SIRET...; certificate OU=).",
+        "",
+        "National structure identifier of the organisation (1+FINESS, 3+SIRET...; certificate OU=).",
         example="1750000000",
     )
 
@@ -95,8 +101,9 @@ class WebSettings:
 class DirectorySettings:
     """The practitioner directory and its LDAP address book. An empty address disables a listener."""
 
-    ldaps: str = setting("", "Listen address of the LDAP address book with implicit TLS (port 636).",
-                         example="127.0.0.1:2636")
+    ldaps: str = setting(
+        "", "Listen address of the LDAP address book with implicit TLS (port 636).", example="127.0.0.1:2636"
+    )
     ldap: str = setting("", "Listen address of the LDAP address book with StartTLS (port 389).")
     anonymous_bind: bool = setting(False, "Allow anonymous LDAP searches (off: clients bind with a mailbox).")
 
@@ -114,11 +121,13 @@ class TrustSettings:
     """The trust space: who may exchange mail with us."""
 
     anchors: tuple[str, ...] = setting(
-        ("pki/root-ca.pem",), "PEM files of the CA certificates that operator and client certificates must chain to "
+        ("pki/root-ca.pem",),
+        "PEM files of the CA certificates that operator and client certificates must chain to "
         "(never the system store).",
     )
     crls: tuple[str, ...] = setting(
-        (), "Certificate revocation lists: PEM/DER files or http(s) URLs. The last valid copy is kept.",
+        (),
+        "Certificate revocation lists: PEM/DER files or http(s) URLs. The last valid copy is kept.",
     )
     url: str = setting("", "URL of the national whitelist (XML) fetched by `caducee trust refresh`.")
     checksum_url: str = setting("", "URL of the published SHA-256 of the whitelist; checked when set.")
@@ -154,7 +163,8 @@ class QueueSettings:
     expire: int = setting(5 * 86400, "Seconds after which an undelivered recipient fails (DSN failure).")
     delay_warning: int = setting(4 * 3600, "Seconds after which a delay DSN is sent once.")
     routes: dict[str, str] = setting(
-        {}, "Pinned next hops: domain = \"host:port\", used instead of the MX lookup.",
+        {},
+        'Pinned next hops: domain = "host:port", used instead of the MX lookup.',
         example={"partenaire.test": "127.0.0.1:2526"},
     )
 
@@ -186,8 +196,4 @@ class Settings:
     base_dir: str = "."
 
 
-SECTIONS: dict[str, type] = {
-    f.name: f.type if isinstance(f.type, type) else globals()[f.type]  # type: ignore[misc]
-    for f in fields(Settings)
-    if f.name != "base_dir"
-}
+SECTIONS: dict[str, type] = {name: tp for name, tp in typing.get_type_hints(Settings).items() if name != "base_dir"}

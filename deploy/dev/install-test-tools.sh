@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian tools that the test suite drives as real clients (openssl, swaks, mbsync, ldapsearch...).
+# Needs root for apt-get; without it, it says what is missing and the tests that need a tool skip with its name.
+set -euo pipefail
+declare -A tools=(
+  [openssl]=openssl
+  [swaks]=swaks
+  [mbsync]=isync
+  [ldapsearch]=ldap-utils
+  [fetchmail]=fetchmail
+)
+missing=()
+for cmd in "${!tools[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${tools[$cmd]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-test-tools: not root; missing Debian packages: ${missing[*]}" >&2
+  exit 0
+fi
+echo "install-test-tools: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,270 @@
+"""Storing and reading messages: delivery with group commit, APPEND, blob reads, and the change feed.
+
+Owns the durability contract (DESIGN.md §5): `deliver` returns only after the transaction holding the message
+has committed. Concurrent deliveries share one transaction (group commit); each caller is answered after that
+commit. A message is stored once by content hash, with one row per recipient folder; a redelivery of the same
+bytes to the same mailbox is recognised and not stored twice. Sealing (compression and encryption) happens
+before the transaction, never inside it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from mailserver.errors import NotFound
+from mailserver.store.blobs import BlobCipher, SealedBlob
+from mailserver.store.engine import writer
+from mailserver.store.records import Delivered, Folder
+from mailserver.store.schema import blobs, deliveries, expunged, folder_messages, folders, messages
+
+ChangeListener = Callable[[list[tuple[int, int]]], None]  # [(folder_id, modseq)] after a commit
+NOTIFY_CHANNEL = "caducee_folders"
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to store. `raw` is what is stored and served; `digest` identifies the received bytes."""
+
+    raw: bytes
+    summary_json: str
+    message_id_header: str | None
+    internal_date: datetime
+    digest: bytes = b""
+
+    def idempotency_digest(self) -> bytes:
+        return self.digest or hashlib.sha256(self.raw).digest()
+
+
+@dataclass
+class _Job:
+    message: NewMessage
+    sealed: SealedBlob
+    targets: list[tuple[int, str, str]]  # (mailbox_id, folder name, flags)
+    dedupe: bool
+    future: asyncio.Future[list[Delivered]] = field(repr=False, default=None)  # type: ignore[arg-type]
+
+
+class MailStore:
+    def __init__(
+        self, engine: AsyncEngine, cipher: BlobCipher, clock: Callable[[], datetime], *, max_batch: int = 256
+    ) -> None:
+        self._engine = engine
+        self._cipher = cipher
+        self._clock = clock
+        self._max_batch = max_batch
+        self._pending: list[_Job] = []
+        self._runner: asyncio.Task[None] | None = None
+        self._listeners: list[ChangeListener] = []
+
+    # ------------------------------------------------------------------ change feed
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call `listener` after each commit that changed folders in this process; returns an unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self, changes: list[tuple[int, int]]) -> None:
+        for listener in list(self._listeners):
+            listener(changes)
+
+    # ------------------------------------------------------------------ writing
+    async def deliver(
+        self, message: NewMessage, mailbox_ids: list[int], *, folder: str = "INBOX", flags: str = ""
+    ) -> list[Delivered]:
+        """Store `message` for each mailbox; returns after the commit. Redeliveries are not stored twice."""
+        targets = [(mid, folder, flags) for mid in dict.fromkeys(mailbox_ids)]
+        return await self._submit(message, targets, dedupe=True)
+
+    async def append(self, mailbox_id: int, folder: str, message: NewMessage, flags: str = "") -> Delivered:
+        """IMAP APPEND and saving to Sent: the same path as delivery, without the redelivery check."""
+        (result,) = await self._submit(message, [(mailbox_id, folder, flags)], dedupe=False)
+        return result
+
+    async def _submit(self, message: NewMessage, targets: list[tuple[int, str, str]], dedupe: bool) -> list[Delivered]:
+        sealed = self._cipher.seal(message.raw)
+        job = _Job(message, sealed, targets, dedupe)
+        job.future = asyncio.get_running_loop().create_future()
+        self._pending.append(job)
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run())
+        return await job.future
+
+    async def _run(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+            try:
+                results = await self._commit(batch)
+            except Exception:
+                # One bad job must not fail the others: retry each alone, each answered on its own.
+                for job in batch:
+                    try:
+                        (single,) = await self._commit([job])
+                    except Exception as exc:
+                        if not job.future.done():
+                            job.future.set_exception(exc)
+                    else:
+                        self._settle(job, single)
+                continue
+            for job, res in zip(batch, results, strict=True):
+                self._settle(job, res)
+
+    def _settle(self, job: _Job, result: list[Delivered]) -> None:
+        if not job.future.done():
+            job.future.set_result(result)
+        changes = [(d.folder_id, d.modseq) for d in result if not d.duplicate]
+        if changes:
+            self._notify(changes)
+
+    async def _commit(self, batch: list[_Job]) -> list[list[Delivered]]:
+        async with writer(self._engine).begin() as conn:
+            results = [await self._store_one(conn, job) for job in batch]
+            if conn.dialect.name == "postgresql":
+                changed = {(d.folder_id, d.modseq) for r in results for d in r if not d.duplicate}
+                for folder_id, modseq in changed:  # delivered to listeners at commit (LISTEN/NOTIFY)
+                    await conn.execute(
+                        text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": f"{folder_id}:{modseq}"}
+                    )
+        return results
+
+    async def _store_one(self, conn: AsyncConnection, job: _Job) -> list[Delivered]:
+        msg = job.message
+        digest = msg.idempotency_digest()
+        out: list[Delivered] = []
+        message_id: int | None = None
+        now = self._clock()
+        for mailbox_id, folder_name, flags in job.targets:
+            if job.dedupe:
+                seen = (
+                    await conn.execute(
+                        select(folder_messages.c.folder_id, folder_messages.c.uid, folder_messages.c.modseq)
+                        .join(deliveries, deliveries.c.folder_message_id == folder_messages.c.id)
+                        .where((deliveries.c.mailbox_id == mailbox_id) & (deliveries.c.digest == digest))
+                    )
+                ).first()
+                if seen is not None:
+                    out.append(Delivered(mailbox_id, seen.folder_id, seen.uid, seen.modseq, True))
+                    continue
+            if message_id is None:
+                message_id = await self._message_row(conn, job.sealed, msg, now)
+            row = (
+                await conn.execute(
+                    update(folders)
+                    .where((folders.c.mailbox_id == mailbox_id) & (folders.c.name == folder_name))
+                    .values(uidnext=folders.c.uidnext + 1, highestmodseq=folders.c.highestmodseq + 1)
+                    .returning(folders.c.id, folders.c.uidnext, folders.c.highestmodseq)
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"no folder {folder_name!r}", f"no folder {folder_name!r} in mailbox {mailbox_id}")
+            uid, modseq = row.uidnext - 1, row.highestmodseq
+            res = await conn.execute(
+                folder_messages.insert().values(
+                    folder_id=row.id,
+                    uid=uid,
+                    message_id=message_id,
+                    modseq=modseq,
+                    flags=flags,
+                    internal_date=msg.internal_date,
+                )
+            )
+            if job.dedupe:
+                pk = res.inserted_primary_key
+                assert pk is not None
+                await conn.execute(
+                    deliveries.insert().values(
+                        mailbox_id=mailbox_id, digest=digest, folder_message_id=pk[0], created_at=now
+                    )
+                )
+            out.append(Delivered(mailbox_id, row.id, uid, modseq, False))
+        return out
+
+    async def _message_row(self, conn: AsyncConnection, sealed: SealedBlob, msg: NewMessage, now: datetime) -> int:
+        existing = (
+            await conn.execute(
+                select(messages.c.id)
+                .join(blobs, blobs.c.id == messages.c.blob_id)
+                .where(blobs.c.sha256 == sealed.sha256)
+            )
+        ).scalar()
+        if existing is not None:
+            return int(existing)
+        blob = await conn.execute(
+            blobs.insert().values(sha256=sealed.sha256, size=sealed.size, key_id=sealed.key_id, data=sealed.data)
+        )
+        bpk = blob.inserted_primary_key
+        assert bpk is not None
+        res = await conn.execute(
+            messages.insert().values(
+                blob_id=bpk[0],
+                size=len(msg.raw),
+                message_id_header=(msg.message_id_header or None),
+                summary=msg.summary_json,
+                created_at=now,
+            )
+        )
+        mpk = res.inserted_primary_key
+        assert mpk is not None
+        return int(mpk[0])
+
+    # ------------------------------------------------------------------ reading
+    async def folders_of(self, mailbox_id: int) -> list[Folder]:
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(select(folders).where(folders.c.mailbox_id == mailbox_id).order_by(folders.c.name))
+            ).all()
+        return [
+            Folder(
+                r.id,
+                r.mailbox_id,
+                r.name,
+                r.special_use,
+                r.uidvalidity,
+                r.uidnext,
+                r.highestmodseq,
+                r.subscribed,
+            )
+            for r in rows
+        ]
+
+    async def read_message(self, message_id: int) -> bytes:
+        """The message bytes, verified against their hash; IntegrityError if the blob was tampered with."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(blobs.c.data, blobs.c.sha256)
+                    .join(messages, messages.c.blob_id == blobs.c.id)
+                    .where(messages.c.id == message_id)
+                )
+            ).first()
+        if row is None:
+            raise NotFound("no such message")
+        return self._cipher.open(row.data, row.sha256)
+
+    async def folder_uids(self, folder_id: int) -> list[tuple[int, int]]:
+        """(uid, message_id) of a folder in UID order."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(folder_messages.c.uid, folder_messages.c.message_id)
+                    .where(folder_messages.c.folder_id == folder_id)
+                    .order_by(folder_messages.c.uid)
+                )
+            ).all()
+        return [(r.uid, r.message_id) for r in rows]
+
+    async def expunged_since(self, folder_id: int, modseq: int) -> list[int]:
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(expunged.c.uid)
+                    .where((expunged.c.folder_id == folder_id) & (expunged.c.modseq > modseq))
+                    .order_by(expunged.c.uid)
+                )
+            ).all()
+        return [r.uid for r in rows]
