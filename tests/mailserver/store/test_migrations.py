@@ -7,12 +7,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData
 
 from mailserver import runtime
+from mailserver.store import extensions
 from mailserver.store import migrate as store_migrate
 from mailserver.store.engine import create_engine
 from mailserver.store.schema import metadata as store_metadata
 
 
 def _all_metadata() -> list[MetaData]:
+    extensions.load_all()
     found = [store_metadata]
     try:
         from directory.models import metadata as directory_metadata
