@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from mailserver.cli import audit_cmd, config_cmd, instance_cmd, mailbox_cmd, patient_cmd
+from mailserver.cli import audit_cmd, config_cmd, instance_cmd, mailbox_cmd, patient_cmd, pki_cmd
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -15,4 +15,5 @@ REGISTRY: list[Register] = [
     mailbox_cmd.register,
     patient_cmd.register,
     audit_cmd.register,
+    pki_cmd.register,
 ]
