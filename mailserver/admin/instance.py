@@ -57,7 +57,9 @@ def dns_records(settings: Settings, dkim_txt: str) -> list[str]:
     records = []
     for domain in (inst.domain, inst.patient_domain):
         records.append(f"{domain}. IN MX 10 {host}.")
-    records.append(f'{settings.dkim.selector}._domainkey.{inst.domain}. IN TXT "{dkim_txt}"')
+    # RFC 1035 §3.3.14: one character-string holds 255 octets at most; a 2048-bit key needs several.
+    chunks = " ".join(f'"{dkim_txt[i : i + 255]}"' for i in range(0, len(dkim_txt), 255))
+    records.append(f"{settings.dkim.selector}._domainkey.{inst.domain}. IN TXT ( {chunks} )")
     for service, port in (
         ("_submission._tcp", 587),
         ("_submissions._tcp", 465),

@@ -259,7 +259,7 @@ class Accounts:
                     status_changed_at=self._clock(),
                 )
             )
-        return Patient(box.id, address, ins, birth_name, first_names, birth_date, sex, birth_place, email, "active")
+        return Patient(box.id, box.address, ins, birth_name, first_names, birth_date, sex, birth_place, email, "active")
 
     async def get_patient(self, ins: str) -> Patient | None:
         async with self._engine.connect() as conn:

@@ -7,6 +7,7 @@ and `directory/` (the runtime hands the engine over).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,13 @@ def async_url(url: str, base_dir: str | Path = ".") -> str:
     raise ValueError(f"unsupported database URL scheme: {make_url(url).drivername}")
 
 
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only: it holds patient data (least privilege)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -51,7 +59,7 @@ def create_engine(url: str, base_dir: str | Path = ".", *, pool_size: int = 10) 
     target = async_url(url, base_dir)
     if target.startswith("sqlite"):
         path = Path(target.removeprefix("sqlite+aiosqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
         engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _begin)
