@@ -1,7 +1,7 @@
 """${message}
 
 Revision ID: ${up_revision}
-Revises:${" " + (down_revision | n) if down_revision else ""}
+Revises:${(" " + (down_revision if isinstance(down_revision, str) else ", ".join(down_revision))) if down_revision else ""}
 Create Date: ${create_date}
 """
 
