@@ -3,12 +3,14 @@
 Owns rendering a `MimePart` tree: types, parameters and header values as written (parameters are passed through,
 RFC 2231 forms included, for the client to decode), defaults where the message has none (text/plain;
 charset=us-ascii, 7bit), sizes in transfer encoding, line counts for text and message/rfc822 parts, and the
-extension data (md5, disposition, language, location) for BODYSTRUCTURE. Never decodes a body, never raises.
+extension data (md5, disposition, language, location) for BODYSTRUCTURE. Two courtesies, as Dovecot does: a text
+part without charset reports the RFC 2045 default us-ascii, and RFC 2231 continuations (`name*0*`, `name*1*`) are
+joined into one `name*` (or `name`) parameter, which many clients cannot join. Never decodes a body, never raises.
 """
 
 from __future__ import annotations
 
-from mailserver.message.contentfields import Params
+from mailserver.message.contentfields import Params, join_continuations, param
 from mailserver.message.envelope import envelope
 from mailserver.message.imapsyntax import NIL, nstring, paren_list
 from mailserver.message.mime import MimePart
@@ -31,10 +33,13 @@ def _body(raw: bytes, part: MimePart, *, extensible: bool) -> bytes:
         if extensible:
             items += [_params(part.params), *_dsp_lang_loc(part)]
         return paren_list(items)
+    params = part.params
+    if part.type.lower() == "text" and param(params, "charset") is None:
+        params = (*params, ("charset", "us-ascii"))  # RFC 2045 §5.2 default charset
     items = [
         _s(part.type),
         _s(part.subtype),
-        _params(part.params),
+        _params(params),
         _ns(part.content_id),
         _ns(part.description),
         _s(part.encoding or "7bit"),  # RFC 2045 §6.1: 7bit is the default
@@ -67,7 +72,7 @@ def _dsp_lang_loc(part: MimePart) -> list[bytes]:
 def _params(params: Params) -> bytes:
     if not params:
         return NIL
-    return paren_list(_s(text) for pair in params for text in pair)
+    return paren_list(_s(text) for pair in join_continuations(params) for text in pair)
 
 
 def _s(text: str) -> bytes:

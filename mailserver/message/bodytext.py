@@ -19,7 +19,6 @@ _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 _NOT_B64 = bytes(sorted(set(range(256)) - set(_B64_ALPHABET)))
 _HTML_DROP = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _HTML_TAG = re.compile(r"<[^>]*>?")
-_BLANKS = re.compile(r"\s+")
 _BYTES_PER_CHAR = 8  # generous bound on encoded bytes read per wanted character (base64, UTF-8, markup)
 
 
@@ -82,7 +81,7 @@ def _collect(raw: bytes, part: MimePart, pieces: list[str], budget: list[int]) -
     text = decode_charset(data, param(part.params, "charset"))
     if kind == "text/html":
         text = html.unescape(_HTML_TAG.sub(" ", _HTML_DROP.sub(" ", text)))
-    text = _BLANKS.sub(" ", text).strip()
+    text = " ".join(text.split())
     if text:
         pieces.append(text[: budget[0]])
         budget[0] -= len(text) + 1

@@ -10,7 +10,7 @@ be written back byte-exact. Never raises.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from mailserver.message.encodedwords import decode_charset, decode_words, wire_text
 
@@ -18,6 +18,7 @@ Params = tuple[tuple[str, str], ...]
 
 # RFC 2045 §5.1: token := 1*<any (US-ASCII) CHAR except SPACE, CTLs, or tspecials>; tolerant of 8-bit bytes
 _TOKEN = re.compile(r'[^\x00-\x20\x7f()<>@,;:\\"/\[\]?=]+')
+_ATTRIBUTE_CHARS = "!#$&+-.^_`|~"  # RFC 2231 §7 attribute-char beyond letters and digits, kept unescaped
 _TRAILING_COMMENT = re.compile(r"[ \t]+\(")
 _SECTION = re.compile(r"^(.*?)\*(\d{1,3})(\*?)$")
 
@@ -106,6 +107,38 @@ def resolve_param(params: Params, name: str) -> str | None:
     if plain is None:
         return None
     return decode_words(wire_text(plain.encode("latin-1")))
+
+
+def join_continuations(params: Params) -> Params:
+    """RFC 2231 §3 continuations joined: `name*0*`, `name*1` become one `name*` (charset'language'%-encoded), or
+    one plain `name` when no section is encoded. Other parameters are kept as they are, in order."""
+    groups: dict[str, list[tuple[int, bool, str]]] = {}
+    for attr, value in params:
+        match = _SECTION.match(attr)
+        if match:
+            groups.setdefault(match.group(1).lower(), []).append((int(match.group(2)), bool(match.group(3)), value))
+    if not groups:
+        return params
+    out: list[tuple[str, str]] = []
+    for attr, value in params:
+        match = _SECTION.match(attr)
+        if match is None:
+            out.append((attr, value))
+            continue
+        sections = groups.pop(match.group(1).lower(), None)
+        if sections is None:
+            continue  # already joined at the first section
+        sections.sort(key=lambda section: section[0])
+        if not any(encoded for _index, encoded, _value in sections):
+            out.append((match.group(1), "".join(v for _i, _e, v in sections)))
+            continue
+        pieces = []
+        for position, (_index, encoded, text) in enumerate(sections):
+            if position == 0 and not (encoded and text.count("'") >= 2):
+                pieces.append("''")  # RFC 2231 §4: empty charset and language
+            pieces.append(text if encoded else quote(text.encode("latin-1"), safe=_ATTRIBUTE_CHARS))
+        out.append((match.group(1) + "*", "".join(pieces)))
+    return tuple(out)
 
 
 def _rfc2231(extended: str | None, sections: dict[int, tuple[bool, str]]) -> str:

@@ -1,0 +1,130 @@
+"""MessageSummary: SEARCH fields, indexable text, attachments, JSON round trip, and a real XDM message."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import pytest
+
+from mailserver.message import (
+    Attachment,
+    UnreadableSummary,
+    from_json,
+    section_bytes,
+    summarise,
+    to_json,
+)
+from tests.mailserver.message import samples
+
+XDM_ZIP = Path(__file__).resolve().parents[4] / "shared" / "data" / "real" / "xdm" / "drimbox-KA202401-repacked.zip"
+
+
+def test_search_fields_are_decoded_and_date_is_aware() -> None:
+    summary = summarise(samples.PLAIN)
+    assert summary.subject == "Compte rendu d'hospitalisation"
+    assert summary.from_ == '"Martin, Claire" <dr.martin@hopital-nord.mssante.fr>'
+    assert summary.to == "Dr Bernard <bernard@cabinet.mssante.fr>"
+    assert summary.cc == "secretariat@cabinet.mssante.fr"
+    assert summary.bcc == ""
+    assert summary.date == datetime(2025, 1, 13, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    assert summary.message_id == "<20250113093000.1234@hopital-nord.mssante.fr>"
+    assert summary.in_reply_to == "<a1@cabinet.mssante.fr>"
+    assert summary.references == ("<a0@cabinet.mssante.fr>", "<a1@cabinet.mssante.fr>")
+    assert summary.size == len(samples.PLAIN)
+
+
+def test_raw_utf8_headers_become_text() -> None:
+    summary = summarise(samples.UTF8_HEADERS)
+    assert summary.subject == "Résultat d'analyse été"
+    assert summary.from_ == "Hélène Dupré <hélène@hôpital.fr>"
+
+
+def test_legacy_8bit_header_falls_back_to_windows_1252() -> None:
+    assert summarise(b"Subject: R\xe9sum\xe9\r\n\r\n").subject == "Résumé"
+
+
+def test_unparsable_or_zoneless_dates() -> None:
+    assert summarise(b"Date: yesterday-ish\r\n\r\n").date is None
+    assert summarise(b"Date: Mon, 13 Jan 2025 09:30:00 -0000\r\n\r\n").date == datetime(2025, 1, 13, 9, 30, tzinfo=UTC)
+
+
+def test_text_prefers_plain_alternative_and_decodes_charsets() -> None:
+    assert summarise(samples.ALTERNATIVE).text == "Résumé du séjour"
+    assert summarise(samples.PLAIN).text == "Bonjour, le patient est sorti ce matin."
+
+
+def test_html_only_message_is_stripped_to_text() -> None:
+    raw = samples.crlf(
+        "Content-Type: text/html; charset=utf-8\n\n"
+        "<html><head><title>t</title><script>var x=1;</script></head>"
+        "<body><p>Bonjour&nbsp;<b>docteur</b></p><!-- hidden --></body></html>\n"
+    )
+    assert summarise(raw).text == "Bonjour docteur"  # entities decoded, blanks (NBSP too) collapsed
+
+
+def test_text_is_bounded_and_attachments_are_not_indexed() -> None:
+    raw = samples.crlf("Content-Type: text/plain\n\n" + "mot " * 10_000 + "\n")
+    assert len(summarise(raw, max_text_chars=100).text) == 100
+    assert summarise(samples.RFC2231).text == ""
+
+
+def test_nested_message_text_is_indexed() -> None:
+    assert summarise(samples.NESTED).text == "See below. Original text."
+
+
+def test_attachment_list_names_parts_types_and_decoded_sizes() -> None:
+    assert summarise(samples.MIXED).attachments == (
+        Attachment("2", "resultat.pdf", "application/pdf", 78, "attachment", "pdf1@bio"),
+        Attachment("3", None, "image/png", 8, "inline", None),
+    )
+
+
+def test_attachment_names_decoded_from_rfc2231_and_rfc2047() -> None:
+    names = [a.filename for a in summarise(samples.RFC2231).attachments]
+    assert names == ["compte rendu été.pdf", "note été.txt"]
+
+
+def test_forwarded_message_is_an_attachment_and_its_parts_are_not_listed() -> None:
+    assert summarise(samples.NESTED).attachments == (Attachment("2", None, "message/rfc822", 354, None, None),)
+
+
+def test_json_round_trip_is_lossless() -> None:
+    for raw in samples.ALL.values():
+        summary = summarise(raw)
+        assert from_json(to_json(summary)) == summary
+
+
+@pytest.mark.parametrize("text", ["", "[]", '{"v": 99}', '{"v": 1}', "not json"])
+def test_unreadable_summary_json_is_refused(text: str) -> None:
+    with pytest.raises(UnreadableSummary):
+        from_json(text)
+
+
+def test_cda_xdm_message_lists_ihe_xdm_zip_with_its_size() -> None:
+    archive = XDM_ZIP.read_bytes()
+    message = EmailMessage(policy=SMTP)
+    message["From"] = "Dr Martin <dr.martin@hopital-nord.mssante.fr>"
+    message["To"] = "279035121518989@patient.mssante.fr"
+    message["Subject"] = "XDM/1.0/DDM+Compte rendu DUPONT Jeanne 19790315"
+    message["X-MSS-CODECDA"] = "11488-4"
+    message["X-MSS-INS"] = "O"
+    message.set_content("Veuillez trouver ci-joint le compte rendu.\n")
+    message.add_attachment(archive, maintype="application", subtype="zip", filename="IHE_XDM.zip")
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="compte-rendu.pdf")
+    raw = message.as_bytes()
+
+    summary = summarise(raw)
+
+    assert [(a.part, a.filename, a.content_type, a.size) for a in summary.attachments] == [
+        ("2", "IHE_XDM.zip", "application/zip", len(archive)),
+        ("3", "compte-rendu.pdf", "application/pdf", len(pdf)),
+    ]
+    assert len(archive) == 7936
+    assert base64.b64decode(section_bytes(raw, summary.layout, "2")) == archive
+    assert summary.subject.startswith("XDM/1.0/DDM+")
+    assert b'"application" "zip" NIL NIL NIL "base64"' in summary.bodystructure
