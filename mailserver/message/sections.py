@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mailserver.errors import CaduceeError
 from mailserver.message.mime import MimePart
 from mailserver.message.partmap import PartMap, part_map
 from mailserver.message.rawheaders import header_fields
@@ -20,17 +21,8 @@ _PART_NUMBER = re.compile(r"[1-9][0-9]{0,8}")  # RFC 3501 §9 nz-number, bounded
 _FIELD_NAME = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s"()]+)')
 
 
-class BadSection(ValueError):
-    """A section specification the RFC grammar does not allow; the IMAP command is answered BAD.
-
-    `client_text` may be sent to the client; `log_detail` is for the log (the layer contract keeps the pure core
-    from importing mailserver.errors, so this mirrors its two texts).
-    """
-
-    def __init__(self, client_text: str, log_detail: str) -> None:
-        super().__init__(client_text)
-        self.client_text = client_text
-        self.log_detail = log_detail
+class BadSection(CaduceeError):
+    """A section specification the RFC grammar does not allow; the IMAP command is answered BAD."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Owns `to_json` and `from_json`: IMAP wire bytes are carried as Latin-1 text (one character per byte, lossless),
 dates as ISO 8601, the part map in its compact list form. `from_json` refuses anything that is not such a
-document with UnreadableSummary (the store turns it into its IntegrityError). Never does I/O.
+document with UnreadableSummary, an IntegrityError. Never does I/O.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from mailserver.errors import IntegrityError
 from mailserver.message.attachments import Attachment
 from mailserver.message.partmap import map_from_jsonable, map_to_jsonable
 from mailserver.message.summary import MessageSummary
@@ -18,7 +19,7 @@ from mailserver.message.summary import MessageSummary
 FORMAT_VERSION = 1
 
 
-class UnreadableSummary(ValueError):
+class UnreadableSummary(IntegrityError):
     """Stored summary text that is not a summary this module wrote (corrupt or from an unknown version)."""
 
 
@@ -76,7 +77,7 @@ def from_json(text: str) -> MessageSummary:
             ),
         )
     except (KeyError, TypeError, ValueError, UnicodeError, RecursionError) as exc:
-        raise UnreadableSummary(f"message summary JSON: {exc}") from exc
+        raise UnreadableSummary("stored message summary is unreadable", f"message summary JSON: {exc}") from exc
 
 
 def _str(value: Any) -> str:
