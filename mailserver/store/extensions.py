@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("queue",)
 
 
 def load_all() -> None:

@@ -49,14 +49,17 @@ async def pending(engine: AsyncEngine, extra_locations: Sequence[Path] = ()) -> 
 
     def check(conn: Connection) -> list[str]:
         script = ScriptDirectory.from_config(_config(conn, extra_locations))
-        applied = set(MigrationContext.configure(conn).get_current_heads())
-        heads = set(script.get_heads())
-        if heads <= applied:
-            return []
-        todo: list[str] = []
-        for rev in script.iterate_revisions(tuple(heads), tuple(applied) or "base"):
-            todo.append(rev.revision)
-        return todo
+
+        # One head at a time: a branch that `depends_on` another overlaps it, and Alembic then records only the
+        # dependent head in its version table, so compare everything below the heads on each side.
+        def below(heads: set[str]) -> list[str]:
+            seen: dict[str, None] = {}
+            for head in heads:
+                seen.update((rev.revision, None) for rev in script.iterate_revisions(head, "base"))
+            return list(seen)
+
+        applied = set(below(set(MigrationContext.configure(conn).get_current_heads())))
+        return [rev for rev in below(set(script.get_heads())) if rev not in applied]
 
     async with engine.connect() as conn:
         return await conn.run_sync(check)
