@@ -62,15 +62,17 @@ def parse_section(spec: str) -> Section:
 def resolve_part(layout: PartMap, path: tuple[int, ...]) -> PartMap | None:
     """The part a part path names, or None when the message has no such part (RFC 3501 §6.4.5)."""
     node = layout
-    for index, number in enumerate(path):
-        if index and node.message is not None:
-            node = node.message  # numbers after an rfc822 part address the parts of the encapsulated message
+    in_message = True  # the next number addresses the parts of a message (the top one, or an encapsulated one)
+    for number in path:
+        if not in_message and node.message is not None:
+            node, in_message = node.message, True  # numbers after an rfc822 part address its message's parts
         if node.children:
             if number > len(node.children):
                 return None
             node = node.children[number - 1]
-        elif number != 1:  # a non-multipart has a single part: its body
+        elif not (in_message and number == 1):  # only a message has a part 1 that is its own body
             return None
+        in_message = False
     return node
 
 

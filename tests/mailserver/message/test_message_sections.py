@@ -127,3 +127,24 @@ def test_partial_returns_at_most_length_octets_from_origin() -> None:
     assert partial(data, 8, 10) == b"89"
     assert partial(data, 20, 5) == b""
     assert partial(data, 4) == b"456789"
+
+
+def test_mime_header_of_part_1_of_a_single_part_message_is_the_message_header() -> None:
+    raw = samples.PLAIN
+    assert cut(raw, "1.MIME") == cut(raw, "HEADER")
+
+
+def test_digest_parts_default_to_message_rfc822() -> None:
+    raw = samples.crlf(
+        "Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: one\n\nbody1\n"
+        "--d\nContent-Type: text/plain\n\nnot a message\n--d--\n"
+    )
+    assert cut(raw, "1.MIME") == b"\r\n"
+    assert cut(raw, "1") == b"Subject: one\r\n\r\nbody1"
+    assert cut(raw, "1.1") == b"body1"
+    assert cut(raw, "2.1") == b""
+
+
+def test_a_leaf_part_has_no_sub_parts() -> None:
+    assert cut(samples.PLAIN, "1.1") == b""
+    assert cut(samples.MIXED, "1.1") == b""
