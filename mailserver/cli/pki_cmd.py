@@ -17,6 +17,7 @@ from mailserver.cli.common import add_config_option
 from mailserver.crypto.pki import DevelopmentPKI, IssuedCertificate
 from mailserver.errors import UsageError
 
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("pki", help="development PKI: create it, issue test certificates, revoke, publish CRLs")
     psub = p.add_subparsers(dest="pki_action", metavar="ACTION", required=True)
