@@ -17,6 +17,8 @@ ENVELOPE_FIELDS = frozenset(
 # RFC 3501 §7.4.2 gives no form for an address without a domain (a NIL host means a group); as Dovecot does:
 MISSING_DOMAIN = b"MISSING_DOMAIN"
 MISSING_MAILBOX = b"MISSING_MAILBOX"
+# Address list octets parsed for the envelope; as Postfix's header_size_limit, past 100 KB a field is not read.
+MAX_ADDRESS_LIST_OCTETS = 100_000
 
 
 def envelope(raw: bytes, start: int = 0, end: int | None = None) -> bytes:
@@ -46,7 +48,7 @@ def _addresses(value: bytes | None) -> bytes:
     if value is None:
         return b""
     out: list[bytes] = []
-    for entry in parse_address_entries(value.decode("latin-1")):
+    for entry in parse_address_entries(value[:MAX_ADDRESS_LIST_OCTETS].decode("latin-1")):
         if isinstance(entry, Group):
             out.append(paren_list((NIL, NIL, nstring(_wire(entry.name)), NIL)))  # group start: NIL host
             out.extend(_address(member) for member in entry.members)

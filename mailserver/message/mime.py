@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 
 from mailserver.message.contentfields import Params, param, parse_content_type, parse_disposition
-from mailserver.message.rawheaders import body_offset, field_value, iter_fields
+from mailserver.message.rawheaders import MAX_HEADER_FIELDS, body_offset, field_value, iter_fields
 
 MAX_DEPTH = 50  # nesting of multiparts and message/rfc822 parts; deeper parts become opaque
 MAX_PARTS = 5_000  # parts in one message; further body parts of a multipart are not split out
-MAX_CONTENT_FIELDS = 2_000  # header fields examined for Content-* in one part
 
 _DEFAULT_TYPE = ("text", "plain", (("charset", "us-ascii"),))  # RFC 2045 §5.2
 _DIGEST_DEFAULT = ("message", "rfc822", ())  # RFC 2046 §5.1.5
@@ -80,7 +79,7 @@ def _parse_part(
     budget.parts += 1
     body_start = body_offset(raw, start, end)
     found: dict[bytes, str] = {}
-    for field in iter_fields(raw, start, end, limit=MAX_CONTENT_FIELDS):
+    for field in iter_fields(raw, start, end, limit=MAX_HEADER_FIELDS):
         name = field.name.lower()
         if name in _CONTENT_FIELDS and name not in found:
             found[name] = field_value(raw, field).decode("latin-1")

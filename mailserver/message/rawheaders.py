@@ -12,6 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 CRLF = b"\r\n"
+# Fields examined when looking for the envelope, search or Content-* fields. Real messages carry tens; a hostile
+# one could carry millions (a 25 MB header), which would cost seconds of CPU at every delivery.
+MAX_HEADER_FIELDS = 10_000
 
 
 @dataclass(frozen=True, slots=True)

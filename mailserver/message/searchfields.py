@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from mailserver.message.encodedwords import header_text
-from mailserver.message.rawheaders import field_value, iter_fields
+from mailserver.message.rawheaders import MAX_HEADER_FIELDS, field_value, iter_fields
 
 _TEXT_FIELDS = (b"from", b"to", b"cc", b"bcc", b"subject")
 _ID_FIELDS = (b"date", b"message-id", b"in-reply-to", b"references")
@@ -37,7 +37,7 @@ class SearchFields:
 def search_fields(raw: bytes, start: int = 0, end: int | None = None) -> SearchFields:
     """The search fields of the header block that begins at `raw[start]`."""
     seen: dict[bytes, list[bytes]] = {}
-    for field in iter_fields(raw, start, end):
+    for field in iter_fields(raw, start, end, limit=MAX_HEADER_FIELDS):
         name = field.name.lower()
         if name in _WANTED:
             seen.setdefault(name, []).append(field_value(raw, field))

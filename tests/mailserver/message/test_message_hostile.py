@@ -137,11 +137,13 @@ def test_huge_part_count_is_capped() -> None:
     imapwire.read(summary.bodystructure)
 
 
-def test_huge_header_count_is_tolerated() -> None:
-    raw = b"X-Junk: y\r\n" * 100_000 + b"Subject: last\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
+def test_huge_header_count_is_bounded_but_served_byte_exact() -> None:
+    raw = b"Subject: first\r\n" + b"X-Junk: y\r\n" * 100_000 + b"Subject: late\r\n\r\nbody"
     summary = summarise(raw)
-    assert summary.subject == "last"
+    assert summary.subject == "first"  # fields past MAX_HEADER_FIELDS are not examined
     assert summary.size == len(raw)
+    assert section_bytes(raw, summary.layout, "HEADER.FIELDS (SUBJECT)") == b"Subject: first\r\nSubject: late\r\n\r\n"
+    assert section_bytes(raw, summary.layout, "TEXT") == b"body"
 
 
 def test_unterminated_multipart_keeps_its_last_part_to_the_end() -> None:
@@ -175,3 +177,11 @@ def test_lf_only_message_is_understood() -> None:
     summary = summarise(raw)
     assert [a.filename for a in summary.attachments] == ["resultat.pdf", None]
     assert section_bytes(raw, summary.layout, "1") == b"Voir les pieces jointes."
+
+
+def test_huge_address_list_is_bounded() -> None:
+    raw = b"To: " + b", ".join(b"user%d@example.fr" % i for i in range(50_000)) + b"\r\n\r\nx"
+    summary = summarise(raw)
+    items = imapwire.read(summary.envelope)
+    assert isinstance(items, list) and isinstance(items[5], list)
+    assert 1_000 < len(items[5]) < 50_000
