@@ -10,7 +10,6 @@ configuration.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,10 +19,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mailserver.crypto import profiles
+from mailserver.crypto.certificate_requests import checked_email, checked_file_stem, checked_hostname, file_stem_for
 from mailserver.crypto.crl_publication import PublishedCA, issuing_ca, publish_crls, reason_flag
-from mailserver.crypto.names import subject_dn_string
+from mailserver.crypto.names import normalise_dn, subject_dn_string
 from mailserver.crypto.pem_files import (
     certificate_pem,
+    load_certificates,
     private_key_pem,
     read_certificates,
     read_private_key,
@@ -33,14 +34,24 @@ from mailserver.crypto.pem_files import (
 from mailserver.crypto.pki_register import IssuedRecord, PKIRegister, RevokedRecord
 from mailserver.errors import AlreadyExists, CaduceeError, NotFound, UsageError
 
+# The DN and PEM helpers are re-exported: callers of the PKI usually need them too.
+__all__ = [
+    "DevelopmentPKI",
+    "IssuedCertificate",
+    "PKIExists",
+    "PKIMismatch",
+    "PKIMissing",
+    "load_certificates",
+    "normalise_dn",
+    "subject_dn_string",
+]
+
 ROOT_CERT, ROOT_KEY, ROOT_CRL = "root-ca.pem", "root-ca.key", "root-ca.crl.pem"
 ORG_CERT, ORG_KEY, ORG_CRL = "org-ca.pem", "org-ca.key", "org-ca.crl.pem"
 REGISTER = "index.json"
 ROOT_CN = "Caducee Dev Root CA"
 ORG_CN = "Caducee Dev Organisations CA"
 LEAF_KEY_BITS = 2048
-_RESERVED = {"root-ca", "org-ca", "index"}
-_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _CLOCK_SKEW = timedelta(hours=1)  # leaves are back-dated so that a peer whose clock is slightly late accepts them
 
 Clock = Callable[[], datetime]
@@ -219,11 +230,7 @@ class DevelopmentPKI:
     ) -> IssuedCertificate:
         """An MTA certificate `CN=<hostname>,OU=<structure id>,O=<organisation>[,ST=<state>],C=FR` with
         SAN DNS:<hostname>, serverAuth and clientAuth. Organisation and structure default to the PKI's own."""
-        host = hostname.strip().rstrip(".").lower()
-        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*", host):
-            raise UsageError(
-                f"not a host name (ASCII letters, digits, '-' and '.'; IDNs in A-label form): {hostname!r}"
-            )
+        host = checked_hostname(hostname)
         subject = profiles.build_name(
             host,
             organisation=organisation or self.organisation,
@@ -255,10 +262,10 @@ class DevelopmentPKI:
     ) -> IssuedCertificate:
         """An S/MIME certificate for one professional: SAN rfc822Name=<email>, emailProtection and clientAuth,
         signing (with non-repudiation) and key encipherment. The national id (8+RPPS) goes in the subject UID."""
-        address = _check_email(email)
+        address = checked_email(email)
         subject = profiles.build_name(common_name, organisation=organisation, unit=structure_id, user_id=national_id)
         return self._issue(
-            name or _file_name_for(address),
+            name or file_stem_for(address),
             not_before,
             not_after,
             valid_days,
@@ -281,14 +288,14 @@ class DevelopmentPKI:
     ) -> IssuedCertificate:
         """An organisation (APP mailbox) client certificate `CN=<common name>,OU=..,O=..,C=FR`, with clientAuth;
         with `email`, also SAN rfc822Name and emailProtection for S/MIME."""
-        address = _check_email(email) if email else None
+        address = checked_email(email) if email else None
         subject = profiles.build_name(
             common_name,
             organisation=organisation or self.organisation,
             unit=structure_id if structure_id is not None else self.structure_id,
         )
         return self._issue(
-            name or _file_name_for(address or common_name),
+            name or file_stem_for(address or common_name),
             not_before,
             not_after,
             valid_days,
@@ -305,8 +312,7 @@ class DevelopmentPKI:
         replace: bool,
         build: Callable[[rsa.RSAPublicKey, profiles.Validity, int], x509.Certificate],
     ) -> IssuedCertificate:
-        if not _FILE_NAME.fullmatch(name) or name.lower() in _RESERVED or ".." in name:
-            raise UsageError(f"not a usable certificate name (letters, digits, '.', '_', '-'): {name!r}")
+        checked_file_stem(name)
         cert_path, key_path = self.directory / f"{name}.pem", self.directory / f"{name}.key"
         if not replace and (cert_path.exists() or key_path.exists()):
             raise PKIExists(f"a certificate named {name!r} exists already", f"{cert_path}: exists")
@@ -368,17 +374,3 @@ class DevelopmentPKI:
     def _publish_crls(self, now: datetime, next_update_days: int) -> None:
         publish_crls(self._register, self._cas(), now, next_update_days)
         self._register.save(self.directory / REGISTER)
-
-
-def _check_email(email: str) -> str:
-    address = email.strip()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or "." not in domain or not address.isascii() or any(c.isspace() for c in address):
-        raise UsageError(f"not an e-mail address (ASCII, local@domain): {email!r}")
-    return address
-
-
-def _file_name_for(text: str) -> str:
-    """A file stem for a certificate named after an address or a common name."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", text.replace("@", "_at_")).strip("._-")
-    return stem[:100] or "certificate"
