@@ -8,7 +8,22 @@ from __future__ import annotations
 
 import importlib
 
-EXTENSIONS: tuple[str, ...] = ("queue",)
+EXTENSIONS: tuple[str, ...] = (
+    "queue",
+    "trust",
+    "authlimits",
+    "conversations",
+    "imap_schema",
+)
+
+# Objects a migration creates outside `metadata`, which SQLAlchemy cannot declare on both backends (SQLite FTS5
+# virtual tables with their shadow tables, PostgreSQL trigram GIN indexes): their names start with this prefix,
+# and the schema-equality test leaves them out.
+UNMANAGED_PREFIX = "fts_"
+
+
+def is_managed(name: str | None) -> bool:
+    return not (name or "").startswith(UNMANAGED_PREFIX)
 
 
 def load_all() -> None:
