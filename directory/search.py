@@ -116,6 +116,18 @@ async def _distinct_page(conn: AsyncConnection, plan: Select[Any], offset: int, 
         fetch *= 4
 
 
+async def find_matching(
+    engine: AsyncEngine, condition: ColumnElement[bool], viewer: Viewer, limit: int, *, address: str | None = None
+) -> list[MailboxEntry]:
+    """Up to `limit` entries visible to `viewer` that satisfy `condition` (an LDAP filter, translated)."""
+    where = [visible_to(viewer), condition]
+    if address is not None:
+        where.append(m.address == address)
+    async with engine.connect() as conn:
+        addresses = [r[0] for r in await conn.execute(select(m.address).where(*where).limit(limit))]
+        return await load_entries(conn, addresses)
+
+
 async def get_by_address(engine: AsyncEngine, address: str) -> MailboxEntry | None:
     """The entry of `address` whatever its status (liste_rouge, gone): routing needs every known address."""
     async with engine.connect() as conn:
