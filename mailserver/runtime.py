@@ -2,7 +2,8 @@
 
 Owns process start-up and shutdown. Twisted's asyncio reactor is installed before anything imports
 `twisted.internet.reactor`, so the LDAP view and our asyncio servers share one loop (DESIGN.md §4).
-Protocol listeners register a starter in `LISTENERS`; each returns the servers it started.
+Protocol listeners register a starter in `LISTENERS`; each returns the servers it started. Background jobs (the
+outbound queue runner) register in `BACKGROUND`: each runs until the stop event is set.
 `serve --workers N` runs N processes, each binding the same addresses with SO_REUSEPORT.
 """
 
@@ -16,12 +17,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mailserver.config import Settings, resolve_path
+from mailserver.queue.service import QueueService, build_queue
 from mailserver.store import Store
 from mailserver.store import migrate as store_migrate
 
@@ -76,10 +78,20 @@ class Runtime:
 
     settings: Settings
     store: Store
+    queue: QueueService | None = None  # the outbound queue; delivery takes `queue.outbox` (OutboundQueue)
 
 
 Starter = Callable[[Runtime], Awaitable[list[asyncio.Server]]]
 LISTENERS: list[Starter] = []
+
+
+async def run_queue(rt: Runtime, stop: asyncio.Event) -> None:
+    if rt.queue is not None:
+        await rt.queue.runner.run(stop)
+
+
+Background = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
+BACKGROUND: list[Background] = [run_queue]
 
 
 class JsonFormatter(logging.Formatter):
@@ -128,7 +140,7 @@ async def _serve(settings: Settings, ready: Callable[[list[asyncio.Server]], Non
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with opened_store(settings) as store:
-        rt = Runtime(settings, store)
+        rt = Runtime(settings, store, build_queue(settings, store))
         servers: list[asyncio.Server] = []
         for start in LISTENERS:
             servers.extend(await start(rt))
@@ -139,8 +151,10 @@ async def _serve(settings: Settings, ready: Callable[[list[asyncio.Server]], Non
         if ready is not None:
             ready(servers)
         log.info("serving", extra={"pid": os.getpid(), "listeners": len(servers)})
+        background = [asyncio.create_task(job(rt, stop)) for job in BACKGROUND]
         await stop.wait()
         log.info("stopping")
+        await asyncio.gather(*background, return_exceptions=True)
         for srv in servers:
             srv.close()
         for srv in servers:

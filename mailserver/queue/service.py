@@ -24,10 +24,21 @@ from mailserver.queue.schedule import RetryPolicy
 from mailserver.store import Store
 from mailserver.store.blobs import BlobCipher
 from mailserver.store.queue import Spool
+from mailserver.store.trust import TrustStore
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class TrustSpaceDns:
+    """`OperatorDns` over the trust store: the whitelist DNs in force for a domain."""
+
+    trust: TrustStore
+
+    async def operator_dns(self, domain: str) -> list[str]:
+        return [entry.dn for entry in await self.trust.entries(domain)]
 
 
 @dataclass
@@ -49,7 +60,7 @@ def open_spool(settings: Settings, store: Store, clock: Callable[[], datetime] =
 def build_queue(
     settings: Settings,
     store: Store,
-    trust: OperatorDns,
+    trust: OperatorDns | None = None,
     *,
     resolver: MxResolver | None = None,
     clock: Callable[[], datetime] = _utcnow,
@@ -68,7 +79,7 @@ def build_queue(
     crl_files = [resolve_path(settings, c) for c in settings.trust.crls if "://" not in c]
     revocation = RevocationChecker.from_files(anchor_paths, crl_files, clock=clock) if crl_files else None
     anchors = [cert for path in anchor_paths for cert in read_certificates(path)]
-    peer = PeerCheck(trust, anchors, clock, revocation)
+    peer = PeerCheck(trust or TrustSpaceDns(TrustStore(store.engine, clock)), anchors, clock, revocation)
     client = OperatorClient(tls, peer, hostname)
     router = Router(settings.queue.routes, resolver or DnsMxResolver())
     runner = QueueRunner(
