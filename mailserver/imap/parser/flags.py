@@ -29,6 +29,8 @@ def read_flag(reader: Reader) -> str:
     """`\\Name` (system or extension flag) or a keyword atom."""
     backslash = reader.take(b"\\")
     name = reader.match(_KEYWORD, "flag").decode("ascii")
+    if reader.peek() not in (None, 0x20, 0x29):  # a flag ends at a space, ")" or the end
+        raise reader.fail("Invalid character in flag")
     return canonical_flag("\\" + name) if backslash else name
 
 

@@ -83,7 +83,7 @@ class Reader:
     def space(self) -> None:
         """One SP (runs of spaces are accepted)."""
         if self.peek() != 0x20:
-            raise self.fail("Missing argument" if self.at_end() else "Expected a space")
+            raise self.fail("Missing argument" if self.at_end() or self.at_close() else "Expected a space")
         while self.peek() == 0x20:
             self._pos += 1
 
@@ -148,7 +148,7 @@ class Reader:
 
     def tag_token(self) -> str:
         found = TAG.match(self._text, self._pos)
-        if found is None or self._pos != 0:
+        if found is None or self._pos != 0 or self._text[found.end() : found.end() + 1] not in (b"", b" "):
             raise self.fail("Invalid tag")
         self._pos = found.end()
         self.tag = found.group().decode("ascii")
@@ -162,13 +162,16 @@ class Reader:
         """An atom as written: for flag keywords, whose case the store keeps."""
         return self.match(_ATOM, what).decode("ascii")
 
+    def _at_string(self) -> bool:
+        return self.peek() in (0x22, 0x7B) or self.peek_is(b"~{")  # quoted, literal, literal8
+
     def astring(self, what: str) -> bytes:
-        if self.peek() in (0x22, 0x7B, 0x7E):  # " { ~
+        if self._at_string():
             return self.string(what)
         return self.match(_ASTRING_ATOM, what)
 
     def list_mailbox(self, what: str) -> bytes:
-        if self.peek() in (0x22, 0x7B, 0x7E):
+        if self._at_string():
             return self.string(what)
         return self.match(_LIST_ATOM, what)
 
