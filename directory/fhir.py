@@ -137,15 +137,13 @@ def bundle(
     links = [{"relation": "self", "url": str(request.url)}]
     if has_more:
         links.append({"relation": "next", "url": str(request.url.include_query_params(_offset=offset + count))})
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "link": links,
-        "entry": [
+    body: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "link": links}
+    if resources:  # FHIR JSON never carries an empty array
+        body["entry"] = [
             {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
             for r in resources
-        ],
-    }
+        ]
+    return body
 
 
 def outcome(status: int, code: str, text: str) -> JSONResponse:
