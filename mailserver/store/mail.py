@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -21,11 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mailserver.errors import NotFound
 from mailserver.store.blobs import BlobCipher, SealedBlob
 from mailserver.store.engine import writer
+from mailserver.store.imap_index import SearchRow, ensure_search_row, insert_search_row, search_row
 from mailserver.store.records import Delivered, Folder
 from mailserver.store.schema import blobs, deliveries, expunged, folder_messages, folders, messages
 
 ChangeListener = Callable[[list[tuple[int, int]]], None]  # [(folder_id, modseq)] after a commit
 NOTIFY_CHANNEL = "caducee_folders"
+READ_BATCH = 200  # messages per query in read_messages
+OPEN_INLINE_BYTES = 256 * 1024  # decrypting more than this in one call moves to a thread
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class _Job:
     sealed: SealedBlob
     targets: list[tuple[int, str, str]]  # (mailbox_id, folder name, flags)
     dedupe: bool
+    search: SearchRow  # the IMAP search row, computed before the transaction
     future: asyncio.Future[list[Delivered]] = field(repr=False, default=None)  # type: ignore[arg-type]
 
 
@@ -73,6 +77,10 @@ class MailStore:
         for listener in list(self._listeners):
             listener(changes)
 
+    def publish(self, changes: list[tuple[int, int]]) -> None:
+        """Tell this process's listeners about a commit made by another writer of the store (IMAP flags...)."""
+        self._notify(changes)
+
     # ------------------------------------------------------------------ writing
     async def deliver(
         self, message: NewMessage, mailbox_ids: list[int], *, folder: str = "INBOX", flags: str = ""
@@ -88,7 +96,7 @@ class MailStore:
 
     async def _submit(self, message: NewMessage, targets: list[tuple[int, str, str]], dedupe: bool) -> list[Delivered]:
         sealed = self._cipher.seal(message.raw)
-        job = _Job(message, sealed, targets, dedupe)
+        job = _Job(message, sealed, targets, dedupe, search_row(message.raw, message.summary_json))
         job.future = asyncio.get_running_loop().create_future()
         self._pending.append(job)
         if self._runner is None or self._runner.done():
@@ -143,15 +151,22 @@ class MailStore:
                 seen = (
                     await conn.execute(
                         select(folder_messages.c.folder_id, folder_messages.c.uid, folder_messages.c.modseq)
-                        .join(deliveries, deliveries.c.folder_message_id == folder_messages.c.id)
+                        .select_from(deliveries)
+                        .outerjoin(folder_messages, deliveries.c.folder_message_id == folder_messages.c.id)
                         .where((deliveries.c.mailbox_id == mailbox_id) & (deliveries.c.digest == digest))
                     )
                 ).first()
-                if seen is not None:
+                if seen is not None and seen.folder_id is not None:
                     out.append(Delivered(mailbox_id, seen.folder_id, seen.uid, seen.modseq, True))
                     continue
+                if seen is not None:  # its copy was expunged or its folder deleted since: deliver it again
+                    await conn.execute(
+                        deliveries.delete().where(
+                            (deliveries.c.mailbox_id == mailbox_id) & (deliveries.c.digest == digest)
+                        )
+                    )
             if message_id is None:
-                message_id = await self._message_row(conn, job.sealed, msg, now)
+                message_id = await self._message_row(conn, job.sealed, msg, job.search, now)
             row = (
                 await conn.execute(
                     update(folders)
@@ -170,7 +185,7 @@ class MailStore:
                     message_id=message_id,
                     modseq=modseq,
                     flags=flags,
-                    internal_date=msg.internal_date,
+                    internal_date=_utc(msg.internal_date),
                 )
             )
             if job.dedupe:
@@ -184,7 +199,9 @@ class MailStore:
             out.append(Delivered(mailbox_id, row.id, uid, modseq, False))
         return out
 
-    async def _message_row(self, conn: AsyncConnection, sealed: SealedBlob, msg: NewMessage, now: datetime) -> int:
+    async def _message_row(
+        self, conn: AsyncConnection, sealed: SealedBlob, msg: NewMessage, search: SearchRow, now: datetime
+    ) -> int:
         existing = (
             await conn.execute(
                 select(messages.c.id)
@@ -193,6 +210,7 @@ class MailStore:
             )
         ).scalar()
         if existing is not None:
+            await ensure_search_row(conn, int(existing), search)  # the queue stores messages without one
             return int(existing)
         blob = await conn.execute(
             blobs.insert().values(sha256=sealed.sha256, size=sealed.size, key_id=sealed.key_id, data=sealed.data)
@@ -210,6 +228,7 @@ class MailStore:
         )
         mpk = res.inserted_primary_key
         assert mpk is not None
+        await insert_search_row(conn, int(mpk[0]), search)  # in the same transaction: SEARCH never misses it
         return int(mpk[0])
 
     # ------------------------------------------------------------------ reading
@@ -246,6 +265,27 @@ class MailStore:
             raise NotFound("no such message")
         return self._cipher.open(row.data, row.sha256)
 
+    async def read_messages(self, message_ids: Collection[int]) -> dict[int, bytes]:
+        """The bytes of several messages, a few queries for all, each verified against its hash (IntegrityError
+        if tampered). Ids that name no message are absent from the result."""
+        wanted = list(dict.fromkeys(message_ids))
+        found: dict[int, tuple[bytes, bytes]] = {}
+        async with self._engine.connect() as conn:
+            for start in range(0, len(wanted), READ_BATCH):
+                rows = await conn.execute(
+                    select(messages.c.id, blobs.c.data, blobs.c.sha256)
+                    .join(blobs, blobs.c.id == messages.c.blob_id)
+                    .where(messages.c.id.in_(wanted[start : start + READ_BATCH]))
+                )
+                found.update((r.id, (r.data, r.sha256)) for r in rows)
+
+        def open_all() -> dict[int, bytes]:
+            return {mid: self._cipher.open(data, digest) for mid, (data, digest) in found.items()}
+
+        if sum(len(data) for data, _ in found.values()) > OPEN_INLINE_BYTES:
+            return await asyncio.to_thread(open_all)  # never stall the event loop on big bodies
+        return open_all()
+
     async def folder_uids(self, folder_id: int) -> list[tuple[int, int]]:
         """(uid, message_id) of a folder in UID order."""
         async with self._engine.connect() as conn:
@@ -268,3 +308,8 @@ class MailStore:
                 )
             ).all()
         return [r.uid for r in rows]
+
+
+def _utc(when: datetime) -> datetime:
+    """Stored instants are UTC: SQLite keeps a datetime's wall time without its offset."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -1,0 +1,127 @@
+"""The search row of a message: what SEARCH, SORT and THREAD read instead of the blob, computed once.
+
+Owns turning a message (its bytes and the summary `mailserver.message` computed at delivery) into a
+`message_search` row, and inserting it inside the caller's transaction. Computing is pure and done before the
+transaction opens (never hold the write lock while parsing). Text is casefolded so that substring tests are exact
+on both backends (see `imap_schema`). Never logs or returns message content outside the row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mailserver.message import MessageSummary, UnreadableSummary, from_json, parse_address_list, summarise
+from mailserver.message.encodedwords import header_text, wire_text
+from mailserver.message.rawheaders import field_value, first_values, iter_fields
+from mailserver.store.imap_basesubject import ascii_casemap, base_subject
+from mailserver.store.imap_schema import message_search
+
+MAX_HEADER_FIELDS = 500
+MAX_HEADER_TEXT = 64 * 1024
+MAX_SORT_KEY = 320
+_MSG_ID = re.compile(r"<[^<>\s]*>")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+_ADDRESS_FIELDS = frozenset((b"from", b"to", b"cc"))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    sent_at: datetime | None
+    sent_on: date | None
+    from_field: str
+    to_field: str
+    cc_field: str
+    bcc_field: str
+    subject_field: str
+    header_text: str
+    body_text: str
+    base_subject: str
+    subject_is_reply: bool
+    sort_from: str
+    sort_to: str
+    sort_cc: str
+    in_reply_to: str | None
+    refs: str
+
+
+def fold(text: str) -> str:
+    """The form search text is stored and compared in."""
+    return text.casefold()
+
+
+def read_summary(raw: bytes, summary_json: str) -> MessageSummary:
+    """The stored summary, or one computed from the bytes when the stored text is not a summary."""
+    try:
+        return from_json(summary_json)
+    except UnreadableSummary:
+        return summarise(raw)
+
+
+def search_row(raw: bytes, summary_json: str) -> SearchRow:
+    """The search row of a message. Never raises on message content."""
+    summary = read_summary(raw, summary_json)
+    base, reply = base_subject(summary.subject)
+    firsts = first_values(raw, _ADDRESS_FIELDS)
+    in_reply_to = _MSG_ID.findall(summary.in_reply_to or "")
+    return SearchRow(
+        sent_at=None if summary.date is None else summary.date.astimezone(UTC),
+        sent_on=None if summary.date is None else summary.date.date(),  # RFC 3501 §6.4.4: the header's own day
+        from_field=fold(summary.from_),
+        to_field=fold(summary.to),
+        cc_field=fold(summary.cc),
+        bcc_field=fold(summary.bcc),
+        subject_field=fold(summary.subject),
+        header_text=_header_text(raw),
+        body_text=fold(summary.text),
+        base_subject=ascii_casemap(base),
+        subject_is_reply=reply,
+        sort_from=_first_mailbox(firsts.get(b"from")),
+        sort_to=_first_mailbox(firsts.get(b"to")),
+        sort_cc=_first_mailbox(firsts.get(b"cc")),
+        in_reply_to=in_reply_to[0] if in_reply_to else None,
+        refs=" ".join(summary.references),
+    )
+
+
+def _header_text(raw: bytes) -> str:
+    """Every header field as "\\nname: value" (name lower-case, value decoded and folded), then "\\n"."""
+    out: list[str] = []
+    size = 0
+    for field in iter_fields(raw, limit=MAX_HEADER_FIELDS):
+        if not field.name:
+            continue
+        line = "\n" + field.name.decode("latin-1").lower() + ": "
+        line += fold(_LINE_BREAKS.sub(" ", header_text(field_value(raw, field))))
+        size += len(line)
+        if size > MAX_HEADER_TEXT:
+            break
+        out.append(line)
+    out.append("\n")
+    return "".join(out)
+
+
+def _first_mailbox(value: bytes | None) -> str:
+    """RFC 5256 §3: the addr-mailbox of the first address, as an i;ascii-casemap key ("" when none)."""
+    if value is None:
+        return ""
+    addresses = parse_address_list(wire_text(value))
+    local = addresses[0].mailbox if addresses else None
+    return ascii_casemap(local or "")[:MAX_SORT_KEY]
+
+
+async def insert_search_row(conn: AsyncConnection, message_id: int, row: SearchRow) -> None:
+    await conn.execute(message_search.insert().values(message_id=message_id, **asdict(row)))
+
+
+async def ensure_search_row(conn: AsyncConnection, message_id: int, row: SearchRow) -> None:
+    """Insert the row unless the message has one (messages stored by other paths, e.g. the outbound queue)."""
+    present = (
+        await conn.execute(select(message_search.c.message_id).where(message_search.c.message_id == message_id))
+    ).first()
+    if present is None:
+        await insert_search_row(conn, message_id, row)

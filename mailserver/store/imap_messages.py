@@ -1,0 +1,151 @@
+"""Reading a folder's messages for IMAP: the SELECT snapshot, FETCH metadata, summaries and bodies.
+
+Owns the consistent read (one snapshot for the folder row and its messages: a deferred transaction on SQLite in WAL
+mode, REPEATABLE READ on PostgreSQL), the compact snapshot of a 100,000-message folder (parallel arrays, equal
+flag texts shared), FETCH metadata by UID set in batched queries, and a bounded LRU of parsed summaries keyed by
+message id (messages never change once stored, so the cache is never stale). Summaries in the cache carry no
+indexed text (FETCH never needs it). Never writes and never sets \\Seen (that is `imap_flags`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from array import array
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Collection
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from mailserver.message import MessageSummary, UnreadableSummary, from_json, summarise
+from mailserver.store.imap_criteria import UidRanges
+from mailserver.store.imap_errors import NoSuchFolder
+from mailserver.store.imap_records import MessageMeta, Snapshot
+from mailserver.store.imap_uidsets import batches, uid_clause
+from mailserver.store.mail import MailStore
+from mailserver.store.schema import folder_messages, folders, messages
+
+DEFAULT_SUMMARY_CACHE = 2048
+SUMMARY_BATCH = 200
+
+
+@contextlib.asynccontextmanager
+async def consistent_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose statements all see one snapshot of the database."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn  # SQLite: the lead's "begin" hook opens one deferred transaction for every statement here
+
+
+def utc(when: datetime) -> datetime:
+    """Stored instants are UTC; SQLite hands them back without their zone."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+class MessageReader:
+    def __init__(self, engine: AsyncEngine, mail: MailStore, *, summary_cache: int = DEFAULT_SUMMARY_CACHE) -> None:
+        self._engine = engine
+        self._mail = mail
+        self._cache: OrderedDict[int, MessageSummary] = OrderedDict()
+        self._cache_size = summary_cache
+
+    async def snapshot(self, folder_id: int) -> Snapshot:
+        """The folder as SELECT and EXAMINE report it, every message in UID order (RFC 3501 §6.3.1)."""
+        async with consistent_read(self._engine) as conn:
+            folder = (
+                await conn.execute(
+                    select(folders.c.uidvalidity, folders.c.uidnext, folders.c.highestmodseq).where(
+                        folders.c.id == folder_id
+                    )
+                )
+            ).first()
+            if folder is None:
+                raise NoSuchFolder("no such folder", f"folder id {folder_id}")
+            rows = (
+                await conn.execute(
+                    select(folder_messages.c.uid, folder_messages.c.modseq, folder_messages.c.flags)
+                    .where(folder_messages.c.folder_id == folder_id)
+                    .order_by(folder_messages.c.uid)
+                )
+            ).all()
+        shared: dict[str, str] = {}
+        if rows:
+            uids, modseqs, texts = zip(*rows, strict=True)
+        else:
+            uids, modseqs, texts = (), (), ()
+        return Snapshot(
+            folder_id=folder_id,
+            uidvalidity=folder.uidvalidity,
+            uidnext=folder.uidnext,
+            highestmodseq=folder.highestmodseq,
+            uids=array("q", uids),
+            modseqs=array("q", modseqs),
+            flags=[shared.setdefault(t, t) for t in texts],
+        )
+
+    async def fetch(self, folder_id: int, uids: UidRanges) -> list[MessageMeta]:
+        """FETCH data that needs no blob, for the UIDs present in the folder, in UID order."""
+        out: list[MessageMeta] = []
+        async with self._engine.connect() as conn:
+            for batch in batches(uids):
+                rows = await conn.execute(
+                    select(
+                        folder_messages.c.uid,
+                        folder_messages.c.message_id,
+                        folder_messages.c.modseq,
+                        folder_messages.c.flags,
+                        folder_messages.c.internal_date,
+                        messages.c.size,
+                    )
+                    .join(messages, messages.c.id == folder_messages.c.message_id)
+                    .where((folder_messages.c.folder_id == folder_id) & uid_clause(folder_messages.c.uid, batch))
+                    .order_by(folder_messages.c.uid)
+                )
+                out.extend(
+                    MessageMeta(r.uid, r.message_id, r.modseq, r.flags, utc(r.internal_date), r.size) for r in rows
+                )
+        return out
+
+    async def summaries(self, message_ids: Collection[int]) -> dict[int, MessageSummary]:
+        """Parsed summaries (ENVELOPE, BODYSTRUCTURE, part offsets...) without their indexed text."""
+        found: dict[int, MessageSummary] = {}
+        missing: list[int] = []
+        for mid in dict.fromkeys(message_ids):
+            cached = self._cache.get(mid)
+            if cached is None:
+                missing.append(mid)
+            else:
+                self._cache.move_to_end(mid)
+                found[mid] = cached
+        unreadable: list[int] = []
+        if missing:
+            async with self._engine.connect() as conn:
+                for start in range(0, len(missing), SUMMARY_BATCH):
+                    rows = await conn.execute(
+                        select(messages.c.id, messages.c.summary).where(
+                            messages.c.id.in_(missing[start : start + SUMMARY_BATCH])
+                        )
+                    )
+                    for mid, text in rows:
+                        try:
+                            found[mid] = self._remember(mid, from_json(text))
+                        except UnreadableSummary:
+                            unreadable.append(mid)
+        if unreadable:  # stored by a path that kept no summary: compute it from the bytes
+            for mid, raw in (await self._mail.read_messages(unreadable)).items():
+                found[mid] = self._remember(mid, summarise(raw))
+        return found
+
+    async def bodies(self, message_ids: Collection[int]) -> dict[int, bytes]:
+        """Message bytes for BODY[] and sections, one query per batch, each blob verified once."""
+        return await self._mail.read_messages(message_ids)
+
+    def _remember(self, message_id: int, summary: MessageSummary) -> MessageSummary:
+        light = dataclasses.replace(summary, text="")
+        self._cache[message_id] = light
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return light

@@ -1,0 +1,175 @@
+"""Translating store search criteria to SQL over a folder's rows, exactly where SQL can say it.
+
+Owns the WHERE clause of SEARCH, SORT and THREAD. Every leaf is two-valued (never NULL, so NOT is sound), and
+each translation says whether it is exact. Text tests are substring tests on casefolded text (see `imap_schema`):
+- SQLite: a needle of 3 characters or more goes through the FTS5 trigram index (a phrase query there is an exact
+  substring test); shorter needles use instr() on the column (also exact, without the index);
+- PostgreSQL: `LIKE '%needle%'` on the column (exact; the pg_trgm GIN index serves it when the planner wants).
+HEADER name value cannot be exact here (the value must lie in that field's line): SQL keeps a superset (both the
+name and the value occur in the header text) and `imap_search_check` re-tests the candidates. So do very large
+UID sets (a bounding range here). Inexact parts under NOT become TRUE, so the result is always a superset.
+Never runs a query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, column, false, func, literal, not_, or_, select, table, true
+from sqlalchemy.sql.elements import ColumnClause
+
+from mailserver.store.imap_criteria import (
+    All,
+    And,
+    Criterion,
+    DateIs,
+    DateOf,
+    DateTest,
+    FieldContains,
+    HasFlag,
+    HeaderContains,
+    ModSeqAtLeast,
+    Not,
+    Or,
+    SizeIs,
+    TextContains,
+    UidIn,
+)
+from mailserver.store.imap_index import fold
+from mailserver.store.imap_schema import FTS_TABLE, message_search
+from mailserver.store.imap_uidsets import is_small, normalised, uid_clause
+from mailserver.store.schema import folder_messages, messages
+
+TRIGRAM = 3  # shortest needle the trigram indexes can serve
+_BLANKS = re.compile(r"\s+")
+_FTS = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+
+
+def body_needle(value: str) -> str:
+    """The needle for the body text, which is stored with its blanks collapsed (mailserver.message.bodytext)."""
+    return _BLANKS.sub(" ", fold(value))
+
+
+@dataclass
+class Translation:
+    """What a criterion needs: the joins, and the columns a Python re-check would read."""
+
+    dialect: str
+    timezone: dt.tzinfo
+    needs_messages: bool = False
+    needs_search: bool = False
+    exact: bool = True
+    check_columns: set[str] = field(default_factory=set)
+
+    def clause(self, criterion: Criterion) -> ColumnElement[bool]:
+        sql, exact = self._translate(criterion)
+        self.exact = self.exact and exact
+        return sql
+
+    def _translate(self, node: Criterion) -> tuple[ColumnElement[bool], bool]:
+        self.check_columns.update(_columns_of(node))
+        if isinstance(node, All):
+            return true(), True
+        if isinstance(node, HasFlag):
+            spaced = func.lower(" " + folder_messages.c.flags + " ")
+            found = self._probe(spaced, f" {node.flag.lower()} ")
+            return (found if node.present else not_(found)), True
+        if isinstance(node, FieldContains):
+            return self._contains(message_search.c[node.field.value], fold(node.value)), True
+        if isinstance(node, HeaderContains):
+            name = self._contains(message_search.c.header_text, f"\n{node.name.lower()}:")
+            if not node.value:
+                return name, False
+            return and_(name, self._contains(message_search.c.header_text, fold(node.value))), False
+        if isinstance(node, TextContains):
+            body = self._contains(message_search.c.body_text, body_needle(node.value))
+            if not node.include_header:
+                return body, True
+            return or_(body, self._contains(message_search.c.header_text, fold(node.value))), True
+        if isinstance(node, DateIs):
+            return self._date(node), True
+        if isinstance(node, SizeIs):
+            self.needs_messages = True
+            size = messages.c.size
+            return (size > node.octets if node.larger else size < node.octets), True
+        if isinstance(node, UidIn):
+            ranges = normalised(node.ranges)
+            if not ranges:
+                return false(), True
+            if is_small(ranges):
+                return uid_clause(folder_messages.c.uid, ranges), True
+            return folder_messages.c.uid.between(ranges[0][0], ranges[-1][1]), False
+        if isinstance(node, ModSeqAtLeast):
+            return folder_messages.c.modseq >= node.modseq, True  # RFC 7162 §3.1.5: "equal to or greater"
+        if isinstance(node, Not):
+            inner, exact = self._translate(node.criterion)
+            return (not_(inner), True) if exact else (true(), False)
+        if isinstance(node, Or):
+            (left, le), (right, re_) = self._translate(node.left), self._translate(node.right)
+            return or_(left, right), le and re_
+        assert isinstance(node, And)
+        parts = [self._translate(c) for c in node.criteria]
+        return and_(true(), *(p for p, _ in parts)), all(e for _, e in parts)
+
+    def _probe(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
+        found: ColumnElement[bool] = (
+            func.instr(haystack, needle) > 0 if self.dialect == "sqlite" else func.strpos(haystack, needle) > 0
+        )
+        return found
+
+    def _contains(self, col: ColumnClause[Any], needle: str) -> ColumnElement[bool]:
+        """`needle` occurs in the search column (NULL, i.e. no search row, never matches)."""
+        self.needs_search = True
+        present = col.is_not(None)
+        if not needle:
+            return present
+        if self.dialect == "postgresql":
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return and_(present, col.like(f"%{escaped}%", escape="\\"))
+        if len(needle) < TRIGRAM:
+            return and_(present, func.instr(col, needle) > 0)
+        phrase = '"' + needle.replace('"', '""') + '"'
+        indexed = select_fts(f"{col.name} : {phrase}")
+        return folder_messages.c.message_id.in_(indexed)
+
+    def _date(self, node: DateIs) -> ColumnElement[bool]:
+        if node.of is DateOf.SENT:  # RFC 3501 §6.4.4: the Date header's own day, time and zone disregarded
+            self.needs_search = True
+            sent = message_search.c.sent_on
+            tests = {DateTest.BEFORE: sent < node.day, DateTest.ON: sent == node.day, DateTest.SINCE: sent >= node.day}
+            return and_(sent.is_not(None), tests[node.test])
+        start, end = day_bounds(node.day, self.timezone)
+        when = folder_messages.c.internal_date
+        if node.test is DateTest.BEFORE:
+            return when < start
+        if node.test is DateTest.ON:
+            return and_(when >= start, when < end)
+        return when >= start
+
+
+def select_fts(query: str) -> Select[tuple[int]]:
+    """Row ids (message ids) the FTS5 index matches for an FTS5 query string (bound, never inlined)."""
+    return select(_FTS.c.rowid).where(_FTS.c[FTS_TABLE].op("MATCH")(literal(query)))
+
+
+def day_bounds(day: dt.date, timezone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants at which `day` begins and ends in `timezone` (INTERNALDATE comparisons)."""
+    start = dt.datetime.combine(day, dt.time(0), timezone).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), timezone).astimezone(dt.UTC)
+    return start, end
+
+
+def _columns_of(node: Criterion) -> set[str]:
+    """Search-row columns a Python re-check of this leaf reads."""
+    if isinstance(node, FieldContains):
+        return {node.field.value}
+    if isinstance(node, HeaderContains):
+        return {"header_text"}
+    if isinstance(node, TextContains):
+        return {"body_text", "header_text"} if node.include_header else {"body_text"}
+    if isinstance(node, DateIs) and node.of is DateOf.SENT:
+        return {"sent_on"}
+    return set()

@@ -1,0 +1,60 @@
+"""The store as the IMAP server sees it: one object holding every IMAP-facing service over one `Store`.
+
+Owns composition only: folders (`directory` to read, `folders` to edit), `messages` (SELECT snapshot, FETCH
+metadata, summaries, bodies), `flags` (STORE, \\Seen, EXPUNGE), `copier` (COPY, MOVE, APPEND), `changes`
+(CHANGEDSINCE, VANISHED, folder state), `search` (SEARCH, SORT, THREAD data), `feed` (IDLE push across processes)
+and `gc` (unreferenced messages). Every write announces itself through `MailStore.publish` and, on PostgreSQL,
+NOTIFY. Build one per process with `ImapView(store)`, `await view.start()` before IDLE is served, `await
+view.close()` at shutdown. Never imports the IMAP layer (the store sits below it); returns plain dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from mailserver.store import Store, utcnow
+from mailserver.store.imap_changes import ChangeReader
+from mailserver.store.imap_copy import MessageCopier
+from mailserver.store.imap_feed import DEFAULT_POLL_INTERVAL, ChangeFeed, FolderWatch
+from mailserver.store.imap_flags import FlagWriter
+from mailserver.store.imap_folder_edits import FolderEditor
+from mailserver.store.imap_folders import FolderDirectory
+from mailserver.store.imap_gc import DEFAULT_GRACE, GarbageCollector
+from mailserver.store.imap_messages import DEFAULT_SUMMARY_CACHE, MessageReader
+from mailserver.store.imap_search import Searcher
+
+
+class ImapView:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        timezone: dt.tzinfo = dt.UTC,
+        summary_cache: int = DEFAULT_SUMMARY_CACHE,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        gc_grace: dt.timedelta = DEFAULT_GRACE,
+    ) -> None:
+        engine, publish = store.engine, store.mail.publish
+        self.store = store
+        self.directory = FolderDirectory(engine)
+        self.folders = FolderEditor(engine, clock, publish)
+        self.messages = MessageReader(engine, store.mail, summary_cache=summary_cache)
+        self.flags = FlagWriter(engine, publish)
+        self.copier = MessageCopier(engine, store.mail, self.directory, publish)
+        self.changes = ChangeReader(engine)
+        self.search = Searcher(engine, timezone=timezone)
+        self.feed = ChangeFeed(engine, store.mail, poll_interval=poll_interval)
+        self.gc = GarbageCollector(engine, clock, grace=gc_grace)
+
+    async def start(self) -> None:
+        """Start the change feed (LISTEN on PostgreSQL, the poll on SQLite)."""
+        await self.feed.start()
+
+    async def close(self) -> None:
+        await self.feed.close()
+
+    def watch(self, folder_id: int, modseq: int) -> FolderWatch:
+        """IDLE: changes of a folder above the HIGHESTMODSEQ the session has reported."""
+        return self.feed.watch(folder_id, modseq)
