@@ -140,6 +140,7 @@ class CommandFramer:
         self._tag: str | None = None
         self._literal_limit = self._limits.max_argument_literal_size
         self._remaining = 0
+        self._awaiting_sync = False
         self._tail = b""
 
     @property
@@ -169,6 +170,19 @@ class CommandFramer:
         if self._state is not _State.LINE or self._segments:
             raise RuntimeError("expect_continuation() called in the middle of a command")
         self._continuation = True
+
+    def decline_literal(self) -> str | None:
+        """Refuse the synchronising literal just announced by a `ContinuationRequest`, instead of sending "+".
+
+        The client sends no data without "+", so the command is dropped and the next line is a new command; the
+        session answers the returned tag itself (e.g. `NO [TRYCREATE]` for APPEND to a missing mailbox, RFC 3501
+        §6.3.11). Calling it at any other time is a programming error.
+        """
+        if not self._awaiting_sync or self._state is not _State.LITERAL:
+            raise RuntimeError("decline_literal() called without a pending synchronising literal")
+        tag = self._tag
+        self._reset_command()
+        return tag
 
     def next_event(self) -> FramingEvent | None:
         while True:
@@ -269,6 +283,7 @@ class CommandFramer:
             return self._skip_or_close(tag, digits)
         self._remaining = size
         self._state = _State.LITERAL
+        self._awaiting_sync = synchronising
         return ContinuationRequest(self._tag, size) if synchronising else None
 
     def _skip_or_close(self, tag: str | None, digits: bytes) -> Refused:
@@ -287,6 +302,7 @@ class CommandFramer:
     def _read_literal(self) -> tuple[bool, FramingEvent | None]:
         if len(self._buf) - self._pos < self._remaining:
             return False, None
+        self._awaiting_sync = False
         self._literals.append(bytes(self._buf[self._pos : self._pos + self._remaining]))
         self._size += self._remaining
         self._consume(self._remaining)
@@ -328,6 +344,7 @@ class CommandFramer:
         return True, None
 
     def _reset_command(self) -> None:
+        self._awaiting_sync = False
         self._segments = []
         self._literals = []
         self._size = 0

@@ -23,9 +23,9 @@ from mailserver.imap.parser.dates import parse_date
 from mailserver.imap.parser.flags import read_flag
 from mailserver.imap.parser.lexer import MAX_NUMBER64, Reader
 from mailserver.imap.parser.search_keys import (
-    AddressField,
     DateField,
     DateRelation,
+    EnvelopeField,
     SearchAll,
     SearchAnd,
     SearchContent,
@@ -131,7 +131,7 @@ def _date(field: DateField, relation: DateRelation) -> Callable[[_Context, int],
     return read
 
 
-def _address(field: AddressField) -> Callable[[_Context, int], SearchKey]:
+def _address(field: EnvelopeField) -> Callable[[_Context, int], SearchKey]:
     return lambda ctx, depth: SearchField(field, ctx.text("search string"))
 
 
@@ -148,7 +148,7 @@ _ARGUMENT_KEYS: dict[str, Callable[[_Context, int], SearchKey]] = {
     "HEADER": _header,
     "OR": _or,
     "MODSEQ": _modseq,
-    **{field.value: _address(field) for field in AddressField},
+    **{field.value: _address(field) for field in EnvelopeField},
     **{
         f"{prefix}{relation}": _date(field, relation)
         for prefix, field in (("", DateField.INTERNAL), ("SENT", DateField.SENT))

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from mailserver.imap.sequence import SequenceSet
 
 __all__ = [
-    "AddressField",
     "DateField",
     "DateRelation",
+    "EnvelopeField",
     "SearchAll",
     "SearchAnd",
     "SearchContent",
@@ -34,8 +34,8 @@ __all__ = [
 ]
 
 
-class AddressField(enum.StrEnum):
-    """Envelope fields searched by substring (RFC 3501 §6.4.4: FROM, TO, CC, BCC, SUBJECT)."""
+class EnvelopeField(enum.StrEnum):
+    """Envelope fields searched by substring (RFC 3501 §6.4.4: "the envelope structure's FROM field", ...)."""
 
     FROM = "FROM"
     TO = "TO"
@@ -70,7 +70,7 @@ class SearchFlag:
 
 @dataclass(frozen=True, slots=True)
 class SearchField:
-    field: AddressField
+    field: EnvelopeField
     value: str
 
 

@@ -173,6 +173,23 @@ def test_plaintext_pipelined_behind_starttls_is_discarded() -> None:
     assert framer.next_event() is None
 
 
+def test_session_may_decline_a_synchronising_literal_instead_of_sending_continuation() -> None:
+    framer = CommandFramer()
+    framer.feed(b"a1 APPEND Missing {310}\r\n")
+    assert framer.next_event() == ContinuationRequest("a1", 310)
+    assert framer.decline_literal() == "a1"  # the session answers "a1 NO [TRYCREATE]"
+    framer.feed(b"a2 NOOP\r\n")
+    assert framer.next_event() == ready(b"a2 NOOP")
+
+
+def test_declining_without_a_pending_synchronising_literal_is_a_programming_error() -> None:
+    framer = CommandFramer()
+    framer.feed(b"a1 APPEND INBOX {3+}\r\n")
+    assert framer.next_event() is None
+    with pytest.raises(RuntimeError):
+        framer.decline_literal()
+
+
 def test_limits_that_cannot_hold_one_literal_are_rejected() -> None:
     with pytest.raises(ValueError, match="max_command_size"):
         FramingLimits(max_literal_size=100, max_command_size=50)

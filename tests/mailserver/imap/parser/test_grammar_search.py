@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from mailserver.imap.parser import (
-    AddressField,
     Command,
     DateField,
     DateRelation,
+    EnvelopeField,
     SearchAll,
     SearchAnd,
     SearchContent,
@@ -51,7 +51,7 @@ VALID: list[tuple[bytes, Command]] = [
                 (
                     FLAGGED,
                     SearchDate(DateField.INTERNAL, DateRelation.SINCE, FEB_1_1994),
-                    SearchNot(SearchField(AddressField.FROM, "Smith")),
+                    SearchNot(SearchField(EnvelopeField.FROM, "Smith")),
                 )
             )
         ),
@@ -67,7 +67,7 @@ VALID: list[tuple[bytes, Command]] = [
     (b"a1 UID SEARCH UID $", S(SearchUid(SequenceSet((), saved=True)), uid=True)),
     (
         b"a1 SEARCH CHARSET UTF-8 SUBJECT {8+}\r\nR\xc3\xa9sum\xc3\xa9",
-        S(SearchField(AddressField.SUBJECT, "Résumé"), charset="UTF-8"),
+        S(SearchField(EnvelopeField.SUBJECT, "Résumé"), charset="UTF-8"),
     ),
     (b'a1 SEARCH CHARSET UTF-8 BODY "r\xc3\xa9sum\xc3\xa9"', S(SearchContent("résumé"), charset="UTF-8")),
     (b'a1 SEARCH CHARSET iso-8859-1 BODY "caf\xe9"', S(SearchContent("café"), charset="ISO-8859-1")),
@@ -118,9 +118,9 @@ VALID: list[tuple[bytes, Command]] = [
         S(
             SearchAnd(
                 (
-                    SearchField(AddressField.BCC, "x"),
-                    SearchField(AddressField.CC, "y"),
-                    SearchField(AddressField.TO, "z"),
+                    SearchField(EnvelopeField.BCC, "x"),
+                    SearchField(EnvelopeField.CC, "y"),
+                    SearchField(EnvelopeField.TO, "z"),
                 )
             )
         ),
