@@ -7,8 +7,8 @@ recipients that asked NOTIFY=SUCCESS). It never sends, stores or decides anythin
 Note for part A (delivery) from part B (queue), written by part B because the queue needed it first:
 - `mailserver.delivery` and `mailserver.queue` are independent siblings in the layers (import-linter), so neither
   imports the other. The queue's `mailserver.queue.outbox.Outbox` satisfies both Protocols structurally; the
-  runtime builds it and hands it over as `Runtime.outbound` (set before listeners start). Delivery receives it in
-  its constructor, typed with these Protocols.
+  runtime builds it before listeners start: `rt.queue.outbox` (`Runtime.queue` is a `QueueService`, None only in
+  tests). Pass it as both `DeliveryContext.outbound` and `DeliveryContext.reports`.
 - `enqueue` returns only after the queue rows have committed (so the submitting client may get `250`). It raises
   `mailserver.errors.StoreUnavailable` on a database failure: answer `451 4.3.0`.
 - Recipients: give `OutboundRecipient.notify` exactly as parsed from RCPT (`frozenset({"SUCCESS", "DELAY"})`,
