@@ -79,7 +79,7 @@ def _name(cn: str) -> x509.Name:
 
 
 @dataclass
-class TestPki:
+class PkiForTests:
     ca_key: rsa.RSAPrivateKey
     ca: x509.Certificate
     folder: Path
@@ -128,13 +128,13 @@ class TestPki:
 
 
 @pytest.fixture
-def pki(tmp_path: Path) -> TestPki:
+def pki(tmp_path: Path) -> PkiForTests:
     folder = tmp_path / "pki"
     folder.mkdir()
     return make_pki(folder)
 
 
-def make_pki(folder: Path) -> TestPki:
+def make_pki(folder: Path) -> PkiForTests:
     key = _key()
     name = _name("Caducée test CA")
     ca = (
@@ -148,4 +148,4 @@ def make_pki(folder: Path) -> TestPki:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    return TestPki(key, ca, folder)
+    return PkiForTests(key, ca, folder)
