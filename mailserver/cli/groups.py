@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from mailserver.cli import audit_cmd, config_cmd, instance_cmd, mailbox_cmd, patient_cmd, pki_cmd, queue_cmd
+from mailserver.cli import audit_cmd, config_cmd, instance_cmd, mailbox_cmd, patient_cmd, pki_cmd, queue_cmd, trust_cmd
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -16,5 +16,6 @@ REGISTRY: list[Register] = [
     patient_cmd.register,
     audit_cmd.register,
     pki_cmd.register,
+    trust_cmd.register,
     queue_cmd.register,
 ]
