@@ -24,6 +24,7 @@ from typing import Any
 
 from mailserver.config import Settings, resolve_path
 from mailserver.queue.service import QueueService, build_queue
+from mailserver.smtp import listeners as smtp_listeners
 from mailserver.store import Store
 from mailserver.store import migrate as store_migrate
 
@@ -82,7 +83,7 @@ class Runtime:
 
 
 Starter = Callable[[Runtime], Awaitable[list[asyncio.Server]]]
-LISTENERS: list[Starter] = []
+LISTENERS: list[Starter] = [smtp_listeners.start]
 
 
 async def run_queue(rt: Runtime, stop: asyncio.Event) -> None:
