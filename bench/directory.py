@@ -27,7 +27,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from directory.extraction import HEADER_V1
 from directory.importer import import_extraction
@@ -47,6 +47,15 @@ def generate(path: Path, lines: int) -> float:
     return time.perf_counter() - start
 
 
+def sqlite_engine(database: Path) -> AsyncEngine:
+    """The store's own SQLite engine (WAL, synchronous=FULL) when it is there, as the server runs it."""
+    try:
+        from mailserver.store.engine import create_engine
+    except ImportError:
+        return create_async_engine(f"sqlite+aiosqlite:///{database}")
+    return create_engine(f"sqlite:///{database}")
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -56,7 +65,7 @@ async def run(folder: Path, lines: int, searches: int) -> list[tuple[str, str, s
     generated = generate(extraction, lines)
     database = folder / "directory.db"
     database.unlink(missing_ok=True)
-    engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
+    engine = sqlite_engine(database)
     await create_schema(engine)
     rss_before = peak_rss_mib()
 

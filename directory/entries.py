@@ -13,7 +13,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, delete
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
@@ -96,10 +96,28 @@ def mailbox_row(row: ExtractionRow, source: str, now: datetime) -> Row:
 
 
 def name_token_rows(mailbox: Row, names: Iterable[str]) -> list[tuple[str, str, str, str]]:
-    """Search tokens of one mailbox's holder (or service) name, as (kind, token, sort_key, address)."""
+    """Search tokens of one mailbox's holder (or service) name, as (kind, token, sort_key, address); records
+    them in the mailbox row (`name_tokens`) so that they can be replaced later."""
     key = mailbox["sort_key"]
     address = mailbox["address"]
-    return [("n", t[:64], key, address) for t in index_tokens(*names)]
+    tokens = sorted({t[:64] for t in index_tokens(*names)})
+    mailbox["name_tokens"] = " ".join(tokens)[:1000]
+    return [("n", t, key, address) for t in tokens]
+
+
+StoredTokens = tuple[str, str, str]  # (address, sort_key, space-separated tokens) as stored in dir_mailbox
+
+
+async def delete_name_tokens(conn: AsyncConnection, stored: Sequence[StoredTokens]) -> None:
+    """Delete the search tokens of these entries, by primary key."""
+    keys = [
+        {"k": "n", "t": token, "s": key, "a": address} for address, key, tokens in stored for token in tokens.split()
+    ]
+    if keys:
+        t = name_tokens.c
+        condition = (t.kind == bindparam("k")) & (t.token == bindparam("t"))
+        condition &= (t.sort_key == bindparam("s")) & (t.address == bindparam("a"))
+        await conn.execute(delete(name_tokens).where(condition), keys)
 
 
 def organisation_token_rows(organisation: Row) -> list[tuple[str, str]]:
@@ -189,10 +207,10 @@ async def write_entries(
     structures: Sequence[Row],
     boxes: Sequence[Row],
     tokens: Sequence[tuple[str, str, str, str]],
-    replaced: Sequence[str] = (),
+    replaced: Sequence[StoredTokens] = (),
 ) -> None:
-    """Upsert a batch of entries and their search tokens; `replaced` names the mailboxes that existed before,
-    whose old tokens go first."""
+    """Upsert a batch of entries and their search tokens; `replaced` holds the stored tokens of the mailboxes
+    that existed before, which go first."""
     people = _last_per_key(people, "national_id")
     structures = _last_per_key(structures, "national_id")
     await upsert(conn, practitioners, people)
@@ -200,8 +218,18 @@ async def write_entries(
     await delete_where_in(conn, organisation_tokens, "national_id", [s["national_id"] for s in structures])
     await insert_tuples(conn, organisation_tokens, [t for s in structures for t in organisation_token_rows(s)])
     await upsert(conn, mailboxes, boxes, keep=("created_at",))
-    await delete_where_in(conn, name_tokens, "address", list(replaced))
+    await delete_name_tokens(conn, replaced)
     await insert_tuples(conn, name_tokens, tokens)
+
+
+async def stored_tokens(conn: AsyncConnection, addresses: Sequence[str]) -> list[StoredTokens]:
+    m = mailboxes.c
+    found: list[StoredTokens] = []
+    for start in range(0, len(addresses), PARAMETER_CHUNK):
+        chunk = addresses[start : start + PARAMETER_CHUNK]
+        rows = await conn.execute(select(m.address, m.sort_key, m.name_tokens).where(m.address.in_(chunk)))
+        found.extend((a, k, t) for a, k, t in rows)
+    return found
 
 
 async def delete_where_in(conn: AsyncConnection, table: Table, column: str, values: Sequence[str]) -> None:

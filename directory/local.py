@@ -14,9 +14,16 @@ from datetime import UTC, datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from directory.entries import delete_where_in, insert_ignoring, insert_tuples, upsert
+from directory.entries import (
+    delete_name_tokens,
+    insert_ignoring,
+    insert_tuples,
+    name_token_rows,
+    stored_tokens,
+    upsert,
+)
 from directory.models import certificates, mailboxes, name_tokens, organisations, practitioners
-from directory.normalise import fold, index_tokens, sort_key
+from directory.normalise import fold, sort_key
 from directory.records import MAILBOX_TYPES, SOURCE_LOCAL, LocalMailbox
 
 
@@ -89,8 +96,9 @@ async def upsert_local_mailbox(
         "gone_at": None,
     }
     names = (mailbox.family_name, mailbox.given_name) if person else (mailbox.service or mailbox.description,)
-    tokens = [("n", tok[:64], key, address) for tok in index_tokens(*names)]
+    tokens = name_token_rows(box, names)
     async with engine.begin() as conn:
+        old = await stored_tokens(conn, [address])
         await upsert(conn, practitioners, people)
         if mailbox.organisation_id and mailbox.organisation_name:
             # The national file's description of a structure wins over ours: only fill a missing one.
@@ -106,7 +114,7 @@ async def upsert_local_mailbox(
                 },
             )
         await upsert(conn, mailboxes, [box], keep=("created_at",))
-        await delete_where_in(conn, name_tokens, "address", [address])
+        await delete_name_tokens(conn, old)
         await insert_tuples(conn, name_tokens, tokens)
 
 
@@ -115,9 +123,10 @@ async def remove_local_mailbox(engine: AsyncEngine, address: str) -> bool:
     address = address.strip().lower()
     m = mailboxes.c
     async with engine.begin() as conn:
+        old = await stored_tokens(conn, [address])
         result = await conn.execute(delete(mailboxes).where(m.address == address, m.is_local.is_(True)))
         if not result.rowcount:
             return False
-        await delete_where_in(conn, name_tokens, "address", [address])
+        await delete_name_tokens(conn, old)
         await conn.execute(delete(certificates).where(certificates.c.address == address))
     return True

@@ -85,6 +85,9 @@ mailboxes = Table(
     Column("sn_norm", Folded, nullable=False, default=""),
     Column("given_norm", Folded, nullable=False, default=""),
     Column("o_norm", Folded, nullable=False, default=""),
+    # This entry's tokens in dir_name_token, space-separated: replacing them deletes by primary key, so the
+    # token table needs no second index on the address (it would double its size and slow every import).
+    Column("name_tokens", String(1000), nullable=False, default=""),
     Column("created_at", Stamp, nullable=False),
     Column("updated_at", Stamp, nullable=False),
     Column("gone_at", Stamp, nullable=True),  # left the national file; kept for routing history
@@ -104,7 +107,6 @@ name_tokens = Table(
     Column("token", Token, primary_key=True),
     Column("sort_key", SortKey, primary_key=True),
     Column("address", String(320), primary_key=True),
-    Index("ix_dir_name_token_address", "address"),
     sqlite_with_rowid=False,
 )
 

@@ -107,6 +107,7 @@ def upgrade() -> None:
             sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql"),
             nullable=False,
         ),
+        sa.Column("name_tokens", sa.String(length=1000), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("gone_at", sa.DateTime(timezone=True), nullable=True),
@@ -135,7 +136,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("kind", "token", "sort_key", "address", name=op.f("pk_dir_name_token")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_dir_name_token_address", "dir_name_token", ["address"], unique=False)
     op.create_table(
         "dir_organisation",
         sa.Column("national_id", sa.String(length=32), nullable=False),
@@ -202,7 +202,6 @@ def downgrade() -> None:
     op.drop_index("ix_dir_organisation_token_national_id", table_name="dir_organisation_token")
     op.drop_table("dir_organisation_token")
     op.drop_table("dir_organisation")
-    op.drop_index("ix_dir_name_token_address", table_name="dir_name_token")
     op.drop_table("dir_name_token")
     op.drop_index("ix_dir_mailbox_speciality_code", table_name="dir_mailbox")
     op.drop_index("ix_dir_mailbox_profession_code", table_name="dir_mailbox")
