@@ -75,6 +75,7 @@ class BenchInstance:
         for key, port in self.ports.items():
             config.set_value(self.cfg, key, f"127.0.0.1:{port}")
         config.set_value(self.cfg, "log.level", "WARNING")
+        config.set_value(self.cfg, "trust.anchors", '["pki/root-ca.pem", "pki/org-ca.pem"]')
         config.set_value(self.cfg, "trust.crls", '["pki/org-ca.crl.pem", "pki/root-ca.crl.pem"]')
         if self.backend == "postgres":
             base = self.postgres_url.rpartition("/")[0]

@@ -16,6 +16,7 @@ from mailserver import config, runtime
 from tests.e2e.instances import Instance, create_instance, whitelist_xml
 
 PASSWORD = "correct horse battery staple"
+CRLS = ("org-ca.crl.pem", "root-ca.crl.pem")
 
 
 @dataclass
@@ -36,7 +37,11 @@ def operators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operators]:
     listing = root / "whitelist.xml"
     listing.write_text(whitelist_xml([("a.test", a.server_dn()), ("b.test", b.server_dn())]))
     for me, other in ((a, b), (b, a)):
-        me.set("trust.anchors", f'["pki/root-ca.pem", "{other.root_ca}"]')
+        # The organisations CAs are anchors too, so their CRLs have a configured issuer (crypto.revocation).
+        anchors = ["pki/root-ca.pem", "pki/org-ca.pem", other.root_ca, other.directory / "pki" / "org-ca.pem"]
+        me.set("trust.anchors", "[" + ", ".join(f'"{x}"' for x in anchors) + "]")
+        crls = [me.directory / "pki" / n for n in CRLS] + [other.directory / "pki" / n for n in CRLS]
+        me.set("trust.crls", "[" + ", ".join(f'"{c}"' for c in crls) + "]")
         me.set("queue.routes", f'{{ "{other.domain}" = "127.0.0.1:{other.mx}" }}')
         me.set("queue.retry_initial", "1")
         me.set("queue.retry_max", "2")
