@@ -142,9 +142,7 @@ async def test_recipient_outside_our_domains_is_refused_no_relaying_ever(instanc
 
 
 async def test_unknown_local_mailbox_is_550_5_1_1(instance: Instance) -> None:
-    replies = await send(
-        instance.mx, client_tls(instance.pki, instance.pki.server), rcpts=("nobody@example.test",)
-    )
+    replies = await send(instance.mx, client_tls(instance.pki, instance.pki.server), rcpts=("nobody@example.test",))
     assert [status(r) for r in replies] == ["250 2.1.0", "550 5.1.1"]
 
 
