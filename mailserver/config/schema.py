@@ -87,6 +87,7 @@ class ImapSettings:
     imaps: str = setting("127.0.0.1:2993", "Listen address of IMAP with implicit TLS (port 993).")
     idle_timeout: int = setting(1800, "Seconds of inactivity before a session is closed (RFC 9051 asks 30 min).")
     max_literal_size: int = setting(25 * MB, "Largest literal a client may send (APPENDLIMIT), in bytes.")
+    max_line_length: int = setting(8192, "Longest command line, in bytes, literals excluded (RFC 7162 §4: 8192).")
     max_sessions_per_user: int = setting(20, "Most simultaneous sessions of one user.")
 
 

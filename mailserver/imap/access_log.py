@@ -1,0 +1,67 @@
+"""The audit trace of mailbox accesses made over IMAP: SELECT, FETCH of bodies, EXPUNGE, DELETE (DESIGN.md §5).
+
+Owns `AccessLog`: each command records one entry (who, what, result, the folder and the UID range; never content),
+and entries recorded while a write is running are written together in the next transaction (group commit), so
+that a FETCH of 50 bodies costs one entry and many busy sessions share commits. `record` returns once the entry is
+committed. A failure to write the trace is logged as an error; it never turns a completed command into a failure.
+Never writes message data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from mailserver.store.imap_session_support import AccessRecord
+
+log = logging.getLogger("caducee.imap")
+
+Writer = Callable[[Sequence[AccessRecord]], Awaitable[None]]
+MAX_BATCH = 500
+MAX_DETAIL_TEXT = 200  # a UID set of a sparse selection can be long: the trace keeps its start and the count
+
+
+class AccessLog:
+    def __init__(self, write: Writer) -> None:
+        self._write = write
+        self._pending: list[tuple[AccessRecord, asyncio.Future[None]]] = []
+        self._runner: asyncio.Task[None] | None = None
+
+    async def record(
+        self, actor: str, action: str, target: str, result: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        clipped = {k: _clip(v) for k, v in (detail or {}).items()}
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((AccessRecord(actor, action, target, result, clipped), future))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run())
+        try:
+            await asyncio.shield(future)
+        except Exception:
+            log.error("audit trace not written", extra={"action": action, "target": target}, exc_info=True)
+
+    async def _run(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                await self._write([record for record, _ in batch])
+            except Exception as exc:  # every waiter learns it; the next batch is tried afresh
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await asyncio.gather(self._runner, return_exceptions=True)
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_DETAIL_TEXT:
+        return value[:MAX_DETAIL_TEXT] + "..."
+    return value
