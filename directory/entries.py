@@ -198,7 +198,9 @@ async def insert_tuples(conn: AsyncConnection, table: Table, rows: Sequence[tupl
     columns = [c.name for c in table.columns][: len(rows[0])]
     prepared = _Prepared(conn, stmt, table, columns)
     index = [columns.index(name) for name in prepared.order]
-    await conn.exec_driver_sql(prepared.sql, [tuple(r[i] for i in index) for r in rows])
+    if index != list(range(len(columns))):
+        rows = [tuple(r[i] for i in index) for r in rows]
+    await conn.exec_driver_sql(prepared.sql, list(rows))
 
 
 async def write_entries(

@@ -121,7 +121,9 @@ def parse_line(raw: bytes, line_number: int) -> ExtractionRow | Rejection:
     fields = text.split("|")
     if len(fields) < COLUMNS or (len(fields) > COLUMNS and any(f.strip() for f in fields[COLUMNS:])):
         return Rejection(line_number, f"{len(fields)} fields, expected {COLUMNS}")
-    f = [x.strip() for x in fields[:COLUMNS]]
+    f = fields[:COLUMNS]
+    if " |" in text or "| " in text or text[:1].isspace() or text[-1:].isspace() or "\t" in text:
+        f = [x.strip() for x in f]
     mailbox_type = f[0].upper()
     if mailbox_type not in MAILBOX_TYPES:
         return Rejection(line_number, "unknown mailbox type")

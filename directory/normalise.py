@@ -12,7 +12,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o"})
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d"}
+)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 # Both spellings are indexed so that either query finds either form.
@@ -30,7 +32,8 @@ def fold(text: str) -> str:
     if text.isascii():
         return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    # Combining accents (and any letter with no ASCII base) drop out; they would separate words anyway.
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NON_WORD.sub(" ", ascii_only).strip()
 
 
@@ -48,13 +51,20 @@ def index_tokens(*names: str) -> set[str]:
     """
     tokens: set[str] = set()
     for name in names:
-        parts = words(name)
-        for part in parts:
-            tokens.add(part)
-            tokens.update(_SYNONYMS.get(part, ()))
-        if len(parts) > 1:
-            tokens.add("".join(parts))
+        tokens |= _name_tokens(name)
     return tokens
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_tokens(name: str) -> frozenset[str]:
+    tokens: set[str] = set()
+    parts = words(name)
+    for part in parts:
+        tokens.add(part)
+        tokens.update(_SYNONYMS.get(part, ()))
+    if len(parts) > 1:
+        tokens.add("".join(parts))
+    return frozenset(tokens)
 
 
 def query_tokens(text: str) -> list[str]:
@@ -67,6 +77,7 @@ def prefix_upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def sort_key(family: str, given: str) -> str:
     """The ranking key of an entry inside one matching token: folded family name, then given name."""
     return f"{fold(family)} {fold(given)}".strip()[:200]
