@@ -25,9 +25,17 @@ def configured(tmp_path: Path) -> Path:
 
         engine = create_engine("sqlite:///data/caducee.db", tmp_path)
         await create_schema(engine)
-        await upsert_local_mailbox(engine, LocalMailbox("discret@ch-test.mssante.fr", "PER", family_name="DISCRET",
-                                                        given_name="Anne", national_id="899999999999",
-                                                        liste_rouge=True))
+        await upsert_local_mailbox(
+            engine,
+            LocalMailbox(
+                "discret@ch-test.mssante.fr",
+                "PER",
+                family_name="DISCRET",
+                given_name="Anne",
+                national_id="899999999999",
+                liste_rouge=True,
+            ),
+        )
         await engine.dispose()
 
     asyncio.run(prepare())

@@ -84,12 +84,20 @@ def _prepare(folder: Path, database: Path) -> bytes:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("ldap")
+    yield from _serve(tmp_path_factory.mktemp("ldap"), anonymous=False)
+
+
+@pytest.fixture(scope="module")
+def anonymous_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _serve(tmp_path_factory.mktemp("ldap-anonymous"), anonymous=True)
+
+
+def _serve(folder: Path, *, anonymous: bool) -> Iterator[Server]:
     database = folder / "directory.db"
     _prepare(folder, database)
     chain, key, ca = _server_files(folder)  # libldap checks the IP against the certificate: URLs use 127.0.0.1
     process = subprocess.Popen(
-        [sys.executable, str(HARNESS), str(database), str(chain), str(key), BASE, "0"],
+        [sys.executable, str(HARNESS), str(database), str(chain), str(key), BASE, "1" if anonymous else "0"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -208,3 +216,9 @@ def test_writes_are_refused(server: Server) -> None:
         check=False,
     )
     assert result.returncode == 53, (result.returncode, result.stderr)  # unwillingToPerform
+
+
+def test_anonymous_search_works_when_configured_and_still_hides_liste_rouge(anonymous_server: Server) -> None:
+    result = anonymous_server.ldapsearch("(mail=*)", "mail")
+    assert result.returncode == 0, result.stderr
+    assert len(_values(result.stdout, "mail")) == 4 and HIDDEN not in result.stdout
