@@ -24,7 +24,7 @@ from directory.search import get_by_address, search
 from mailserver import config
 from mailserver.cli.common import add_config_option
 from mailserver.errors import NotFound, StoreUnavailable, UsageError
-from mailserver.store.engine import create_engine
+from mailserver.store.engine import create_engine, writer
 
 T = TypeVar("T")
 
@@ -88,7 +88,7 @@ def _import(args: argparse.Namespace) -> int:
         summary = _run(
             args,
             lambda engine: import_extraction(
-                engine,
+                writer(engine),  # BEGIN IMMEDIATE: each batch takes the write lock before it reads (WAL)
                 args.file,
                 clock=lambda: datetime.now(UTC),
                 on_rejection=report,
