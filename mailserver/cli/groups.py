@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from mailserver.cli import audit_cmd, config_cmd, instance_cmd, mailbox_cmd, patient_cmd, pki_cmd, queue_cmd, trust_cmd
+from mailserver.cli import (
+    audit_cmd,
+    config_cmd,
+    directory_cmd,
+    instance_cmd,
+    mailbox_cmd,
+    patient_cmd,
+    pki_cmd,
+    queue_cmd,
+    trust_cmd,
+)
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -18,4 +28,5 @@ REGISTRY: list[Register] = [
     pki_cmd.register,
     trust_cmd.register,
     queue_cmd.register,
+    directory_cmd.register,
 ]
