@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -134,6 +135,24 @@ def create_instance(parent: Path, domain: str, *, organisation: str, structure_i
         inst.set(key, f"127.0.0.1:{inst.ports[key]}")
     inst.set("log.format", "json")
     return inst
+
+
+def mx_sender(inst: Instance, domain: str) -> ssl.SSLContext:
+    """Let a test act as another operator sending for `domain` to `inst`'s MX: a client certificate from the
+    instance's PKI, listed for `domain` in an imported whitelist, with the PKI's CRLs configured. Returns the
+    client TLS context (our certificate, the instance's root as the only anchor)."""
+    inst.cli("pki", "issue", "server", "--hostname", f"mx.{domain}", "--name", "sender")
+    pki = inst.directory / "pki"
+    dn = subject_dn_string(read_certificates(pki / "sender.pem")[0])
+    listing = inst.directory / "whitelist.xml"
+    listing.write_text(whitelist_xml([(domain, dn)]))
+    inst.cli("trust", "import", listing)
+    inst.set("trust.anchors", '["pki/root-ca.pem", "pki/org-ca.pem"]')
+    inst.set("trust.crls", '["pki/org-ca.crl.pem", "pki/root-ca.crl.pem"]')
+    ctx = ssl.create_default_context(cafile=str(pki / "root-ca.pem"))
+    ctx.check_hostname = False
+    ctx.load_cert_chain(pki / "sender.pem", pki / "sender.key")
+    return ctx
 
 
 def whitelist_xml(entries: list[tuple[str, str]], generated: str = "2026-11-26T08:00:00Z") -> str:
