@@ -2,8 +2,9 @@
 
 Owns the routing verdict for one recipient. On the MX (other operators' door) only local domains are accepted:
 anything else is `550 5.7.1`, whatever the peer (no relaying, ever). On submission (our authenticated users),
-local domains are delivered here and domains of the trust space are queued for their operator; any other domain
-is refused. Never looks a mailbox up (see `local_recipient` and the patient rules).
+local domains are delivered here and domains of the trust space are queued for their operator (a temporary
+`451 4.4.0` when this process has no queue); any other domain is refused. Never looks a mailbox up (see
+`local_recipient` and the patient rules).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from policies.decision import ACCEPT, Decision, reject
+from policies.decision import ACCEPT, Decision, defer, reject
 
 RELAY_DENIED = reject(550, "5.7.1", "Relaying denied")
 OUTSIDE_TRUST_SPACE = reject(550, "5.7.1", "Recipient domain is outside the MSSante trust space")
+QUEUE_UNAVAILABLE = defer(451, "4.4.0", "Delivery to other operators is unavailable, try again later")
 
 Door = Literal["mx", "submission"]
 
@@ -25,6 +27,7 @@ class RelayFacts:
     recipient_domain: str
     domain_is_local: bool  # one of this operator's domains (professional or patient)
     domain_is_trusted: bool  # on the whitelist (another operator of the trust space)
+    queue_available: bool = True  # this process can queue mail for other operators
 
 
 def decide(facts: RelayFacts) -> Decision:
@@ -33,5 +36,5 @@ def decide(facts: RelayFacts) -> Decision:
     if facts.door == "mx":
         return replace(RELAY_DENIED, log_detail=f"MX recipient in {facts.recipient_domain}, not a local domain")
     if facts.domain_is_trusted:
-        return ACCEPT
+        return ACCEPT if facts.queue_available else QUEUE_UNAVAILABLE
     return replace(OUTSIDE_TRUST_SPACE, log_detail=f"submission to {facts.recipient_domain}, not on the whitelist")

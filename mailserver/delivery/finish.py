@@ -19,11 +19,9 @@ from mailserver.delivery.local import deliver_local, submitter_of
 from mailserver.delivery.outbound import OutboundEnvelope, OutboundRecipient
 from mailserver.delivery.stamps import missing_message_id, received
 from policies import patient_sending, size
-from policies.decision import ACCEPT, Decision, defer
+from policies.decision import ACCEPT, Decision
 
 log = logging.getLogger("caducee.delivery")
-
-NO_OUTBOUND = defer(451, "4.4.0", "Delivery to other operators is unavailable, try again later")
 
 
 async def finish(ctx: DeliveryContext, txn: Transaction, content: bytes) -> Decision:
@@ -35,8 +33,6 @@ async def finish(ctx: DeliveryContext, txn: Transaction, content: bytes) -> Deci
         if not decision.accepted:
             return decision
     remote = [r for r in txn.recipients if r.route == "remote"]
-    if remote and ctx.outbound is None:
-        return NO_OUTBOUND
     received_bytes = content
     if txn.session.door == "submission":
         content = missing_message_id(content, txn.trace_id, ctx.config.hostname) + content

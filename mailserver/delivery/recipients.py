@@ -30,7 +30,9 @@ async def add_recipient(
         return ACCEPT  # RFC 5321 §3.3: a duplicate RCPT is accepted once
     kind = await ctx.domains.kind(domain)
     trusted = txn.session.door == "submission" and kind is None and await ctx.trust.is_listed(domain)
-    decision = relay.decide(relay.RelayFacts(txn.session.door, domain, kind is not None, trusted))
+    decision = relay.decide(
+        relay.RelayFacts(txn.session.door, domain, kind is not None, trusted, ctx.outbound is not None)
+    )
     if not decision.accepted:
         return _refused(decision, txn, address)
     if kind is None:

@@ -61,6 +61,7 @@ TLS_ACTIVE = Reply(503, "5.5.1", "TLS already active")
 TLS_REQUIRED = Reply(530, "5.7.0", "Must issue a STARTTLS command first")  # RFC 3207 §4
 
 # ---------------------------------------------------------------- AUTH (RFC 4954)
+AUTH_CHALLENGE = Reply(334, None, "{data}")  # RFC 4954 §4: base64 challenge, a space even when empty
 AUTH_OK = Reply(235, "2.7.0", "Authentication successful")
 AUTH_FAILED = Reply(535, "5.7.8", "Authentication credentials invalid")  # also for a locked account (see auth)
 AUTH_TEMPORARY = Reply(454, "4.7.0", "Temporary authentication failure")

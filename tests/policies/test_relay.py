@@ -25,3 +25,9 @@ def test_relay_table(door: str, local: bool, trusted: bool, action: Action, word
     assert decision.action is action and words in decision.text
     if action is Action.REJECT:
         assert (decision.code, decision.enhanced) == (550, "5.7.1")
+
+
+def test_submission_to_the_trust_space_without_a_queue_is_temporary() -> None:
+    decision = decide(RelayFacts("submission", "other.test", False, True, queue_available=False))
+    assert (decision.action, decision.code, decision.enhanced) == (Action.DEFER, 451, "4.4.0")
+    assert decide(RelayFacts("submission", "ours.test", True, False, queue_available=False)).accepted

@@ -93,7 +93,7 @@ def _b64(text: str) -> bytes:
 
 async def challenge(conn: SmtpConnection, data: bytes) -> bytes:
     """Send `334 <base64>` and return the client's decoded answer."""
-    await conn.push("334 " + base64.b64encode(data).decode())
+    await conn.push(replies.AUTH_CHALLENGE.line(data=base64.b64encode(data).decode()))
     line = await conn.read_line(MAX_RESPONSE)
     if line is None:
         raise _Stop
