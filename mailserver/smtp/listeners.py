@@ -103,6 +103,9 @@ async def build(
         for c in settings.trust.crls
     ]
     verifier = CertificateVerifier.from_files(anchors, crls, clock=utcnow)
+    if any("://" in c for c in crls):  # CRLs published at URLs: fetch them once before serving
+        for problem in await verifier.refresh_crls():
+            log.warning("CRL not loaded", extra={"problem": problem})
     domain = settings.instance.domain.lower()
     hostname = settings.instance.hostname or f"mail.{domain}"
     own_domains = [domain, settings.instance.patient_domain or f"patient.{domain}"]
