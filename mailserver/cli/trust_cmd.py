@@ -7,6 +7,7 @@ removed). A refused file leaves the list in force; the error says why and the co
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable
 from pathlib import Path
 
 from mailserver.cli.common import add_config_option
@@ -17,7 +18,7 @@ from mailserver.crypto.pem_files import read_certificates
 from mailserver.delivery.trust import lists
 from mailserver.errors import CaduceeError
 from mailserver.store import Store, utcnow
-from mailserver.store.trust import TrustStore
+from mailserver.store.trust import TrustEntry, TrustList, TrustStore
 
 SHOWN = 20  # changes listed in full; beyond, only counted
 
@@ -52,7 +53,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    def go(settings: Settings, store: Store):  # type: ignore[no-untyped-def]
+    def go(settings: Settings, store: Store) -> Awaitable[lists.ImportOutcome]:
         return _audited(store, lists.refresh(_trust(store), settings.trust.url, settings.trust.checksum_url))
 
     outcome = with_store(args.config, go)
@@ -60,13 +61,13 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _audited(store: Store, job):  # type: ignore[no-untyped-def]
+async def _audited(store: Store, job: Awaitable[lists.ImportOutcome]) -> lists.ImportOutcome:
     try:
-        outcome: lists.ImportOutcome = await job
+        outcome = await job
     except CaduceeError as exc:
         await store.audit.record("cli", "trust.import", "whitelist", "refused", {"reason": exc.log_detail})
         raise
-    detail = {"sha256": outcome.sha256, "unchanged": outcome.unchanged}
+    detail: dict[str, object] = {"sha256": outcome.sha256, "unchanged": outcome.unchanged}
     if outcome.change is not None:
         c = outcome.change
         detail |= {
@@ -114,7 +115,7 @@ def _print_some(label: str, items: list[str]) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    async def go(_s: Settings, store: Store):  # type: ignore[no-untyped-def]
+    async def go(_s: Settings, store: Store) -> tuple[list[TrustList], list[TrustEntry]]:
         trust = _trust(store)
         return await trust.history(), (await trust.entries() if args.entries else [])
 
@@ -142,7 +143,7 @@ def _list(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     domain = args.domain.strip().rstrip(".").lower()
 
-    async def go(settings: Settings, store: Store):  # type: ignore[no-untyped-def]
+    async def go(settings: Settings, store: Store) -> tuple[Settings, list[TrustEntry]]:
         return settings, await _trust(store).entries(domain)
 
     settings, entries = with_store(args.config, go)
