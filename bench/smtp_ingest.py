@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import re
 import sys
@@ -27,8 +28,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+
+
+def _load_ingest() -> None:
+    """Import bench/ingest without bench/ on sys.path: other scripts there (bench/directory.py) shadow packages."""
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+    spec = importlib.util.spec_from_file_location(
+        "ingest", HERE / "ingest" / "__init__.py", submodule_search_locations=[str(HERE / "ingest")]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ingest"] = module
+    spec.loader.exec_module(module)
+
+
+_load_ingest()
 
 from ingest.caducee import MAILBOXES, BenchInstance, free_port, machine  # noqa: E402
 from ingest.load import LoadResult, Target, run_load  # noqa: E402
@@ -138,6 +152,10 @@ def _postgres_url() -> str:
     return url if asyncio.run(probe()) else ""
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def table(rows: list[Row]) -> str:
     lines = [
         "| system | size | delivered msg/s | accepted | committed | p50 ms | p90 ms | p99 ms | note |",
@@ -183,8 +201,10 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     rows: list[Row] = []
+    load_before = _load()
     with tempfile.TemporaryDirectory(prefix="caducee-bench-") as tmp:
         root = Path(tmp)
+        root.chmod(0o755)  # Postfix and Dovecot run their deliveries as their own users
         if not args.no_references:
             ensure_packages()
             rows += bench_sink(args.seconds, args.sessions)
@@ -194,7 +214,8 @@ def main() -> int:
         if pg_url:
             rows += bench_caducee(root, "postgres", args.door, args.seconds, args.sessions, pg_url)
     report = (
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.\n"
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; load average before the run "
+        f"{load_before}, after {_load()} (other work on the machine slows every system alike).\n"
         f"{args.sessions} concurrent sessions, {args.seconds:.0f} s per run, one message per transaction, unique "
         f"messages, PIPELINING; Caducée through the {args.door} door (STARTTLS"
         f"{' with a client certificate' if args.door == 'mx' else ' and AUTH PLAIN'}), the references in clear. "

@@ -182,7 +182,9 @@ smtpd_client_connection_rate_limit = 0
         subprocess.run(
             ["postfix", "-c", str(self.conf), "check"], check=False, capture_output=True
         )  # creates the queue
-        self.proc = subprocess.Popen(["postfix", "-c", str(self.conf), "start-fg"])
+        self.proc = subprocess.Popen(
+            ["postfix", "-c", str(self.conf), "start-fg"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_port(self.port)
 
     def queued(self) -> int:
