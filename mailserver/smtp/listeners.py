@@ -17,13 +17,11 @@ import logging
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
-from mailserver.auth.authenticator import Authenticator
-from mailserver.auth.limiter import FailureLimiter, Sleep
-from mailserver.auth.oidc import TokenValidator
+from mailserver.auth import setup as auth_setup
+from mailserver.auth.limiter import Sleep
 from mailserver.auth.peer import CertificateVerifier
 from mailserver.config import Settings, resolve_path
 from mailserver.crypto.names import normalise_dn, subject_dn_string
@@ -39,7 +37,6 @@ from mailserver.smtp.connection import SmtpConnection
 from mailserver.smtp.services import SessionLimits, SmtpServices
 from mailserver.smtp.session import Door
 from mailserver.store import Store, utcnow
-from mailserver.store.authlimits import AuthLimits
 from mailserver.store.trust import TrustStore
 
 log = logging.getLogger("caducee.smtp")
@@ -98,12 +95,8 @@ async def build(
     cert = resolve_path(settings, settings.tls.certificate)
     key = resolve_path(settings, settings.tls.private_key)
     anchors = [resolve_path(settings, a) for a in settings.trust.anchors]
-    crls = [
-        c if c.lower().startswith(("http://", "https://")) else str(resolve_path(settings, c))
-        for c in settings.trust.crls
-    ]
-    verifier = CertificateVerifier.from_files(anchors, crls, clock=utcnow)
-    if any("://" in c for c in crls):  # CRLs published at URLs: fetch them once before serving
+    verifier = auth_setup.certificate_verifier(settings)
+    if any("://" in c for c in settings.trust.crls):  # CRLs published at URLs: fetch them once before serving
         for problem in await verifier.refresh_crls():
             log.warning("CRL not loaded", extra={"problem": problem})
     domain = settings.instance.domain.lower()
@@ -123,7 +116,7 @@ async def build(
     services = SmtpServices(
         hostname=hostname,
         delivery=DeliveryService(context),
-        authenticator=_authenticator(settings, store, verifier, auth_base_delay, auth_sleep),
+        authenticator=auth_setup.authenticator(settings, store, verifier, base_delay=auth_base_delay, sleep=auth_sleep),
         verifier=verifier,
         limits=SessionLimits(
             max_message_size=settings.smtp.max_message_size,
@@ -157,32 +150,6 @@ async def build(
     listeners = SmtpListeners(services, servers, ports)
     listeners.tasks.append(asyncio.create_task(_refresh_crls(verifier, servers)))
     return listeners
-
-
-def _authenticator(
-    settings: Settings, store: Store, verifier: CertificateVerifier, base_delay: float, sleep: Sleep
-) -> Authenticator:
-    auth = settings.auth
-    limiter = FailureLimiter(
-        AuthLimits(store.engine, utcnow),
-        max_failures=auth.max_failures,
-        lockout=timedelta(seconds=auth.lockout_seconds),
-        base_delay=base_delay,
-        sleep=sleep,
-    )
-    tokens = None
-    if auth.oidc_issuer and auth.oidc_jwks:
-        jwks = auth.oidc_jwks
-        if not jwks.lower().startswith(("https://", "http://")):
-            jwks = str(resolve_path(settings, jwks))
-        tokens = TokenValidator(
-            issuer=auth.oidc_issuer,
-            audience=auth.oidc_audience,
-            jwks_source=jwks,
-            national_id_claim=auth.national_id_claim,
-            clock=utcnow,
-        )
-    return Authenticator(store.accounts, limiter, store.audit, tokens=tokens, certificates=verifier)
 
 
 def _client_certificate_context(cert: Path, key: Path, anchors: Sequence[Path]) -> ssl.SSLContext:
