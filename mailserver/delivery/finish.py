@@ -48,6 +48,8 @@ async def finish(ctx: DeliveryContext, txn: Transaction, content: bytes) -> Deci
             ret=txn.params.ret,
             envid=txn.params.envid,
             submitter=submitter_of(txn),
+            smtputf8=txn.params.smtputf8,
+            body=txn.params.body,
         )
         await ctx.outbound.enqueue(envelope, trace + content)
     if txn.session.door == "submission":

@@ -19,6 +19,9 @@ Note for part A (delivery) from part B (queue), written by part B because the qu
   local recipients that asked NOTIFY=SUCCESS; it sends the RFC 3464 "delivered" DSN to `mail_from` (nothing
   when `mail_from` is empty: never a DSN about a DSN).
 If you need another field, add it with a default here and tell part B in this docstring.
+- Part A added `smtputf8` (RFC 6531: the client used SMTPUTF8; the next hop must offer it, else the recipient
+  fails with a DSN, RFC 6531 §3.2) and `body` ("7BIT" or "8BITMIME", RFC 6152: pass BODY=8BITMIME on to the next
+  hop). Delivery fills both from the MAIL parameters.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class OutboundEnvelope:
     ret: str | None = None  # RFC 3461 §4.3: "FULL" or "HDRS"
     envid: str | None = None  # RFC 3461 §4.4
     submitter: str = ""  # authenticated identity (mailbox address or certificate DN), for the audit trail
+    smtputf8: bool = False  # RFC 6531: the message needs SMTPUTF8 at the next hop
+    body: str = "7BIT"  # RFC 6152: 7BIT | 8BITMIME
 
 
 class OutboundQueue(Protocol):
