@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mailserver.store.engine import writer
@@ -23,8 +23,6 @@ from mailserver.store.imap_flagtext import SEEN, FlagOperation, apply_flags, can
 from mailserver.store.imap_records import ExpungeResult, FlagChange, StoreResult
 from mailserver.store.imap_uidsets import batches, uid_clause
 from mailserver.store.schema import expunged, folder_messages, folders
-
-ROWS_PER_STATEMENT = 500
 
 
 async def lock_folders(conn: AsyncConnection, folder_ids: Sequence[int]) -> dict[int, int]:
@@ -45,10 +43,6 @@ async def lock_folders(conn: AsyncConnection, folder_ids: Sequence[int]) -> dict
     return found
 
 
-def chunks(values: Sequence[int], size: int = ROWS_PER_STATEMENT) -> list[Sequence[int]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
-
-
 class FlagWriter:
     def __init__(self, engine: AsyncEngine, publish: Publish) -> None:
         self._engine = engine
@@ -65,39 +59,42 @@ class FlagWriter:
     ) -> StoreResult:
         """STORE (RFC 3501 §6.4.6) on the UIDs present; UNCHANGEDSINCE per RFC 7162 §3.1.3."""
         wanted = canonical_flags(flags)
+        fm = folder_messages.c
         async with writer(self._engine).begin() as conn:
             highest = (await lock_folders(conn, [folder_id]))[folder_id]
+            plans = list(batches(uids))
             failed: list[int] = []
-            groups: dict[str, list[int]] = {}
-            outcome: dict[str, str] = {}  # old text -> new text: few distinct texts in a folder
-            for batch in batches(uids):
-                rows = await conn.execute(
-                    select(folder_messages.c.uid, folder_messages.c.flags, folder_messages.c.modseq).where(
-                        (folder_messages.c.folder_id == folder_id) & uid_clause(folder_messages.c.uid, batch)
+            if unchanged_since is not None:  # RFC 7162 §3.1.3: these fail, whatever the flags would become
+                for batch in plans:
+                    failed.extend(
+                        r.uid
+                        for r in await conn.execute(
+                            select(fm.uid).where(_in(folder_id, batch) & (fm.modseq > unchanged_since))
+                        )
                     )
-                )
-                for uid, old, modseq in rows:
-                    if unchanged_since is not None and modseq > unchanged_since:
-                        failed.append(uid)
-                        continue
-                    new = outcome.get(old)
-                    if new is None:
-                        new = outcome[old] = apply_flags(old, operation, wanted)
-                    if new != old:
-                        groups.setdefault(new, []).append(uid)
-            if not groups:
+
+            def eligible(batch: list[tuple[int, int]]) -> ColumnElement[bool]:
+                clause = _in(folder_id, batch)
+                return clause if unchanged_since is None else clause & (fm.modseq <= unchanged_since)
+
+            olds: set[str] = set()
+            for batch in plans:  # a folder holds few distinct flag texts: decide per text, update per text
+                olds.update(r.flags for r in await conn.execute(select(fm.flags).distinct().where(eligible(batch))))
+            moves = {old: new for old in olds if (new := apply_flags(old, operation, wanted)) != old}
+            if not moves:
                 return StoreResult([], sorted(failed), highest)
             modseq = highest + 1
             await conn.execute(update(folders).where(folders.c.id == folder_id).values(highestmodseq=modseq))
             changed: list[FlagChange] = []
-            for text, group in groups.items():
-                for part in chunks(group):
-                    await conn.execute(
+            for batch in plans:
+                for old, new in moves.items():
+                    result = await conn.execute(
                         update(folder_messages)
-                        .where((folder_messages.c.folder_id == folder_id) & folder_messages.c.uid.in_(part))
-                        .values(flags=text, modseq=modseq)
+                        .where(eligible(batch) & (fm.flags == old))
+                        .values(flags=new, modseq=modseq)
+                        .returning(fm.uid)
                     )
-                changed.extend(FlagChange(uid, text, modseq) for uid in group)
+                    changed.extend(FlagChange(uid, new, modseq) for (uid,) in result)
             await notify_in(conn, [(folder_id, modseq)])
         self._publish([(folder_id, modseq)])
         changed.sort(key=lambda c: c.uid)
@@ -111,34 +108,24 @@ class FlagWriter:
         """EXPUNGE, or UID EXPUNGE on `uids` (RFC 4315 §2.1): remove the messages flagged \\Deleted."""
         async with writer(self._engine).begin() as conn:
             highest = (await lock_folders(conn, [folder_id]))[folder_id]
-            gone = await _deleted_rows(conn, folder_id, uids)
+            probe = func.instr if conn.dialect.name == "sqlite" else func.strpos
+            deleted = probe(folder_messages.c.flags, "\\Deleted") > 0  # canonical case; "\" never in a keyword
+            clauses = [(folder_messages.c.folder_id == folder_id) & deleted]
+            if uids is not None:
+                clauses = [clauses[0] & uid_clause(folder_messages.c.uid, batch) for batch in batches(uids)]
+            gone: list[int] = []
+            for clause in clauses:
+                result = await conn.execute(delete(folder_messages).where(clause).returning(folder_messages.c.uid))
+                gone.extend(uid for (uid,) in result)
             if not gone:
                 return ExpungeResult([], highest)
             modseq = highest + 1
-            await remove_rows(conn, folder_id, gone, modseq)
+            await conn.execute(expunged.insert(), [{"folder_id": folder_id, "uid": u, "modseq": modseq} for u in gone])
             await conn.execute(update(folders).where(folders.c.id == folder_id).values(highestmodseq=modseq))
             await notify_in(conn, [(folder_id, modseq)])
         self._publish([(folder_id, modseq)])
-        return ExpungeResult(sorted(uid for _, uid in gone), modseq)
+        return ExpungeResult(sorted(gone), modseq)
 
 
-async def _deleted_rows(conn: AsyncConnection, folder_id: int, uids: UidRanges | None) -> list[tuple[int, int]]:
-    """(row id, uid) of the folder's \\Deleted messages, within `uids` when given."""
-    probe = func.instr if conn.dialect.name == "sqlite" else func.strpos
-    deleted = probe(folder_messages.c.flags, "\\Deleted") > 0  # canonical case; "\" never in a keyword
-    query = select(folder_messages.c.id, folder_messages.c.uid).where(
-        (folder_messages.c.folder_id == folder_id) & deleted
-    )
-    if uids is None:
-        return [(r.id, r.uid) for r in await conn.execute(query)]
-    found: list[tuple[int, int]] = []
-    for batch in batches(uids):
-        found.extend((r.id, r.uid) for r in await conn.execute(query.where(uid_clause(folder_messages.c.uid, batch))))
-    return found
-
-
-async def remove_rows(conn: AsyncConnection, folder_id: int, rows: list[tuple[int, int]], modseq: int) -> None:
-    """Delete folder rows [(row id, uid)] and record their UIDs as expunged at `modseq`."""
-    for part in chunks([row_id for row_id, _ in rows]):
-        await conn.execute(delete(folder_messages).where(folder_messages.c.id.in_(part)))
-    await conn.execute(expunged.insert(), [{"folder_id": folder_id, "uid": uid, "modseq": modseq} for _, uid in rows])
+def _in(folder_id: int, batch: list[tuple[int, int]]) -> ColumnElement[bool]:
+    return (folder_messages.c.folder_id == folder_id) & uid_clause(folder_messages.c.uid, batch)

@@ -1,17 +1,16 @@
 """Reading a folder's messages for IMAP: the SELECT snapshot, FETCH metadata, summaries and bodies.
 
-Owns the consistent read (one snapshot for the folder row and its messages: a deferred transaction on SQLite in WAL
-mode, REPEATABLE READ on PostgreSQL), the compact snapshot of a 100,000-message folder (parallel arrays, equal
-flag texts shared), FETCH metadata by UID set in batched queries, and a bounded LRU of parsed summaries keyed by
-message id (messages never change once stored, so the cache is never stale). Summaries in the cache carry no
-indexed text (FETCH never needs it). Never writes and never sets \\Seen (that is `imap_flags`).
+Owns the consistent read (one snapshot for the folder row and its messages: a deferred transaction on SQLite in
+WAL mode, REPEATABLE READ on PostgreSQL), the SELECT snapshot (read and kept warm by `imap_snapshot`), FETCH
+metadata by UID set in batched queries, and a bounded LRU of parsed summaries keyed by message id (messages never
+change once stored, so the cache is never stale). Summaries in the cache carry no indexed text (FETCH never needs
+it). Never writes and never sets \\Seen (that is `imap_flags`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-from array import array
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Collection
 from datetime import UTC, datetime
@@ -21,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mailserver.message import MessageSummary, UnreadableSummary, from_json, summarise
 from mailserver.store.imap_criteria import UidRanges
-from mailserver.store.imap_errors import NoSuchFolder
 from mailserver.store.imap_records import MessageMeta, Snapshot
+from mailserver.store.imap_snapshot import SnapshotLoader
 from mailserver.store.imap_uidsets import batches, uid_clause
 from mailserver.store.mail import MailStore
-from mailserver.store.schema import folder_messages, folders, messages
+from mailserver.store.schema import folder_messages, messages
 
 DEFAULT_SUMMARY_CACHE = 2048
 SUMMARY_BATCH = 200
@@ -51,40 +50,12 @@ class MessageReader:
         self._mail = mail
         self._cache: OrderedDict[int, MessageSummary] = OrderedDict()
         self._cache_size = summary_cache
+        self._snapshots = SnapshotLoader(engine)
 
     async def snapshot(self, folder_id: int) -> Snapshot:
         """The folder as SELECT and EXAMINE report it, every message in UID order (RFC 3501 §6.3.1)."""
         async with consistent_read(self._engine) as conn:
-            folder = (
-                await conn.execute(
-                    select(folders.c.uidvalidity, folders.c.uidnext, folders.c.highestmodseq).where(
-                        folders.c.id == folder_id
-                    )
-                )
-            ).first()
-            if folder is None:
-                raise NoSuchFolder("no such folder", f"folder id {folder_id}")
-            rows = (
-                await conn.execute(
-                    select(folder_messages.c.uid, folder_messages.c.modseq, folder_messages.c.flags)
-                    .where(folder_messages.c.folder_id == folder_id)
-                    .order_by(folder_messages.c.uid)
-                )
-            ).all()
-        shared: dict[str, str] = {}
-        if rows:
-            uids, modseqs, texts = zip(*rows, strict=True)
-        else:
-            uids, modseqs, texts = (), (), ()
-        return Snapshot(
-            folder_id=folder_id,
-            uidvalidity=folder.uidvalidity,
-            uidnext=folder.uidnext,
-            highestmodseq=folder.highestmodseq,
-            uids=array("q", uids),
-            modseqs=array("q", modseqs),
-            flags=[shared.setdefault(t, t) for t in texts],
-        )
+            return await self._snapshots.snapshot(conn, folder_id)
 
     async def fetch(self, folder_id: int, uids: UidRanges) -> list[MessageMeta]:
         """FETCH data that needs no blob, for the UIDs present in the folder, in UID order."""

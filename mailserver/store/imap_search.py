@@ -21,7 +21,7 @@ from mailserver.store.imap_criteria import Criterion, SortBy, SortKey
 from mailserver.store.imap_messages import utc
 from mailserver.store.imap_records import SearchResult, ThreadRow
 from mailserver.store.imap_schema import message_search
-from mailserver.store.imap_search_check import matches
+from mailserver.store.imap_search_check import compile_check
 from mailserver.store.imap_search_sql import Translation
 from mailserver.store.schema import folder_messages, messages
 
@@ -114,9 +114,10 @@ class Searcher:
             rows = [dict(r._mapping) for r in await conn.execute(query)]
         if plan.exact:
             return rows
+        check = compile_check(criterion, self._timezone)
         for row in rows:
             row["internal_date"] = utc(row["internal_date"])
-        return [row for row in rows if matches(criterion, row, self._timezone)]
+        return [row for row in rows if check(row)]
 
 
 def _uses(column: ColumnElement[Any], table_name: str) -> bool:

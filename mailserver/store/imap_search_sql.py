@@ -6,19 +6,37 @@ each translation says whether it is exact. Text tests are substring tests on cas
   substring test); shorter needles use instr() on the column (also exact, without the index);
 - PostgreSQL: `LIKE '%needle%'` on the column (exact; the pg_trgm GIN index serves it when the planner wants).
 HEADER name value cannot be exact here (the value must lie in that field's line): SQL keeps a superset (both the
-name and the value occur in the header text) and `imap_search_check` re-tests the candidates. So do very large
-UID sets (a bounding range here). Inexact parts under NOT become TRUE, so the result is always a superset.
+name and the value occur in the header text) and `imap_search_check` re-tests the candidates. So do UID sets of
+more than a few hundred separate runs (a bounding range here); many single UIDs
+go as one JSON or array parameter. Inexact parts under NOT become TRUE, so the result is always a superset.
 Never runs a query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, column, false, func, literal, not_, or_, select, table, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    any_,
+    column,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    table,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnClause
 
 from mailserver.store.imap_criteria import (
@@ -40,7 +58,7 @@ from mailserver.store.imap_criteria import (
 )
 from mailserver.store.imap_index import fold
 from mailserver.store.imap_schema import FTS_TABLE, message_search
-from mailserver.store.imap_uidsets import is_small, normalised, uid_clause
+from mailserver.store.imap_uidsets import MAX_SINGLES, MAX_TERMS, normalised
 from mailserver.store.schema import folder_messages, messages
 
 TRIGRAM = 3  # shortest needle the trigram indexes can serve
@@ -96,12 +114,7 @@ class Translation:
             size = messages.c.size
             return (size > node.octets if node.larger else size < node.octets), True
         if isinstance(node, UidIn):
-            ranges = normalised(node.ranges)
-            if not ranges:
-                return false(), True
-            if is_small(ranges):
-                return uid_clause(folder_messages.c.uid, ranges), True
-            return folder_messages.c.uid.between(ranges[0][0], ranges[-1][1]), False
+            return self._uids(normalised(node.ranges))
         if isinstance(node, ModSeqAtLeast):
             return folder_messages.c.modseq >= node.modseq, True  # RFC 7162 §3.1.5: "equal to or greater"
         if isinstance(node, Not):
@@ -113,6 +126,26 @@ class Translation:
         assert isinstance(node, And)
         parts = [self._translate(c) for c in node.criteria]
         return and_(true(), *(p for p, _ in parts)), all(e for _, e in parts)
+
+    def _uids(self, ranges: list[tuple[int, int]]) -> tuple[ColumnElement[bool], bool]:
+        """UIDs in `ranges`: exact unless there are very many separate runs (then bounded, re-checked)."""
+        uid = folder_messages.c.uid
+        if not ranges:
+            return false(), True
+        runs = [(first, last) for first, last in ranges if first != last]
+        if len(runs) > MAX_TERMS:
+            return uid.between(ranges[0][0], ranges[-1][1]), False
+        singles = [first for first, last in ranges if first == last]
+        parts: list[ColumnElement[bool]] = [uid.between(first, last) for first, last in runs]
+        if len(singles) > MAX_SINGLES:  # one parameter however many: a JSON text or an array
+            if self.dialect == "postgresql":
+                parts.append(uid == any_(literal(singles, ARRAY(BigInteger))))
+            else:
+                listed = func.json_each(literal(json.dumps(singles))).table_valued("value")
+                parts.append(uid.in_(select(listed.c.value)))
+        elif singles:
+            parts.append(uid.in_(singles))
+        return or_(*parts), True
 
     def _probe(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
         found: ColumnElement[bool] = (

@@ -54,12 +54,6 @@ def uid_clause(column: ColumnClause[int] | ColumnElement[int], ranges: list[tupl
     return or_(*parts) if parts else false()
 
 
-def is_small(ranges: list[tuple[int, int]]) -> bool:
-    """Whether one statement can carry `ranges` as a clause."""
-    runs = sum(1 for first, last in ranges if first != last)
-    return runs <= MAX_TERMS and len(ranges) - runs <= MAX_SINGLES
-
-
 def contains(ranges: list[tuple[int, int]], uid: int) -> bool:
     """Whether `uid` lies in the normalised `ranges`."""
     low, high = 0, len(ranges)

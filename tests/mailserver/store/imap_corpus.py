@@ -51,10 +51,10 @@ async def inbox_id(view: ImapView, mailbox_id: int, name: str = "INBOX") -> int:
     return (await view.directory.folder(mailbox_id, name)).id
 
 
-async def fill(store: Store, mailbox_id: int, count: int, folder: str = "INBOX") -> list[int]:
-    """Deliver `count` distinct messages; their UIDs."""
+async def fill(store: Store, mailbox_id: int, count: int, folder: str = "INBOX", *, start: int = 0) -> list[int]:
+    """Deliver `count` distinct messages (numbered from `start`); their UIDs."""
     uids = []
-    for n in range(count):
+    for n in range(start, start + count):
         delivered = await store.mail.deliver(new_message(message_bytes(n)), [mailbox_id], folder=folder)
         uids.append(delivered[0].uid)
     return uids
