@@ -100,7 +100,7 @@ def test_every_acknowledged_message_survives_twenty_sigkills_exactly_once(tmp_pa
     stream.start()
     try:
         for _ in range(KILLS):
-            time.sleep(rng.uniform(0.2, 0.9))
+            time.sleep(rng.uniform(0.15, 0.7))
             inst.kill()
             inst.start()
         time.sleep(0.5)
