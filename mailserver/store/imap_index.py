@@ -1,9 +1,9 @@
 """The search row of a message: what SEARCH, SORT and THREAD read instead of the blob, computed once.
 
-Owns turning a message (its bytes and the summary `mailserver.message` computed at delivery) into a
-`message_search` row, and inserting it inside the caller's transaction. Computing is pure and done before the
-transaction opens (never hold the write lock while parsing). Text is casefolded so that substring tests are exact
-on both backends (see `imap_schema`). Never logs or returns message content outside the row.
+Owns turning a message (its bytes and the summary `mailserver.message` computed at delivery) into its
+`message_search` and `message_text` rows, and inserting them inside the caller's transaction. Computing is pure
+and done before the transaction opens (never hold the write lock while parsing). Text is casefolded so that
+substring tests are exact on both backends (see `imap_schema`). Never logs or returns message content.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from mailserver.message import MessageSummary, UnreadableSummary, from_json, par
 from mailserver.message.encodedwords import header_text, wire_text
 from mailserver.message.rawheaders import field_value, first_values, iter_fields
 from mailserver.store.imap_basesubject import ascii_casemap, base_subject
-from mailserver.store.imap_schema import message_search
+from mailserver.store.imap_schema import message_search, message_text
 
 MAX_HEADER_FIELDS = 500
 MAX_HEADER_TEXT = 64 * 1024
@@ -114,12 +114,24 @@ def _first_mailbox(value: bytes | None) -> str:
     return ascii_casemap(local or "")[:MAX_SORT_KEY]
 
 
+TEXT_COLUMNS = ("header_text", "body_text")
+
+
+def split_row(message_id: int, row: SearchRow) -> tuple[dict[str, object], dict[str, object]]:
+    """The `message_search` and `message_text` values of a search row."""
+    values = asdict(row)
+    text = {name: values.pop(name) for name in TEXT_COLUMNS}
+    return {"message_id": message_id, **values}, {"message_id": message_id, **text}
+
+
 async def insert_search_row(conn: AsyncConnection, message_id: int, row: SearchRow) -> None:
-    await conn.execute(message_search.insert().values(message_id=message_id, **asdict(row)))
+    fields, text = split_row(message_id, row)
+    await conn.execute(message_search.insert().values(**fields))
+    await conn.execute(message_text.insert().values(**text))
 
 
 async def ensure_search_row(conn: AsyncConnection, message_id: int, row: SearchRow) -> None:
-    """Insert the row unless the message has one (messages stored by other paths, e.g. the outbound queue)."""
+    """Insert the rows unless the message has them (messages stored by other paths, e.g. the outbound queue)."""
     present = (
         await conn.execute(select(message_search.c.message_id).where(message_search.c.message_id == message_id))
     ).first()

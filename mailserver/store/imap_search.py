@@ -18,9 +18,10 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailserver.store.imap_criteria import Criterion, SortBy, SortKey
+from mailserver.store.imap_index import TEXT_COLUMNS
 from mailserver.store.imap_messages import utc
 from mailserver.store.imap_records import SearchResult, ThreadRow
-from mailserver.store.imap_schema import message_search
+from mailserver.store.imap_schema import message_search, message_text
 from mailserver.store.imap_search_check import compile_check
 from mailserver.store.imap_search_sql import Translation
 from mailserver.store.schema import folder_messages, messages
@@ -37,8 +38,8 @@ class Searcher:
     async def search(self, folder_id: int, criterion: Criterion, *, max_uid: int | None = None) -> SearchResult:
         """UIDs of the folder's messages that satisfy `criterion`, ascending, with their highest modseq."""
         rows = await self._run(folder_id, criterion, max_uid, (), None)
-        uids = array("q", (r["uid"] for r in rows))
-        return SearchResult(uids, max((r["modseq"] for r in rows), default=0))
+        uids = array("q", (r[0] for r in rows))
+        return SearchResult(uids, max((r[1] for r in rows), default=0))
 
     async def sort(
         self, folder_id: int, keys: Sequence[SortKey], criterion: Criterion, *, max_uid: int | None = None
@@ -46,7 +47,7 @@ class Searcher:
         """UIDs that satisfy `criterion`, in the order of `keys` (RFC 5256 §3)."""
         order = [self._sort_column(key) for key in keys]
         rows = await self._run(folder_id, criterion, max_uid, (), order)
-        return [r["uid"] for r in rows]
+        return [r[0] for r in rows]
 
     async def thread_rows(self, folder_id: int, criterion: Criterion, *, max_uid: int | None = None) -> list[ThreadRow]:
         """THREAD input (RFC 5256 §3) for the messages that satisfy `criterion`, in UID order."""
@@ -60,15 +61,15 @@ class Searcher:
             sent,
         )
         rows = await self._run(folder_id, criterion, max_uid, extra, None)
-        return [
+        return [  # columns: uid, modseq, then `extra` in order
             ThreadRow(
-                uid=r["uid"],
-                message_id=r["message_id_header"],
-                in_reply_to=r["in_reply_to"],
-                references=tuple((r["refs"] or "").split()),
-                base_subject=r["base_subject"] or "",
-                subject_is_reply=bool(r["subject_is_reply"]),
-                sent_at=utc(r["thread_date"]),
+                uid=r[0],
+                message_id=r[2],
+                in_reply_to=r[3],
+                references=tuple((r[4] or "").split()),
+                base_subject=r[5] or "",
+                subject_is_reply=bool(r[6]),
+                sent_at=utc(r[7]),
             )
             for r in rows
         ]
@@ -95,29 +96,42 @@ class Searcher:
         max_uid: int | None,
         extra: Sequence[ColumnElement[Any]],
         order: list[ColumnElement[Any]] | None,
-    ) -> list[dict[str, Any]]:
+    ) -> Sequence[Sequence[Any]]:
+        """Matching rows as tuples: uid, modseq, then the `extra` columns."""
         plan = Translation(self._engine.dialect.name, self._timezone)
         where = plan.clause(criterion)
         columns: list[ColumnElement[Any]] = [*_BASE, *extra]
         if not plan.exact:
-            columns += [*_CHECK_BASE, *(message_search.c[name] for name in sorted(plan.check_columns))]
+            columns += [*_CHECK_BASE, *(_search_column(name) for name in sorted(plan.check_columns))]
         query: Select[Any] = select(*columns).select_from(folder_messages)
         if plan.needs_messages or not plan.exact or any(_uses(c, "messages") for c in [*extra, *(order or [])]):
             query = query.join(messages, messages.c.id == folder_messages.c.message_id)
         if plan.needs_search or not plan.exact or extra or order:
             query = query.outerjoin(message_search, message_search.c.message_id == folder_messages.c.message_id)
+        if plan.needs_text or (not plan.exact and plan.check_columns & set(TEXT_COLUMNS)):
+            query = query.outerjoin(message_text, message_text.c.message_id == folder_messages.c.message_id)
         query = query.where(folder_messages.c.folder_id == folder_id).where(where)
         if max_uid is not None:
             query = query.where(folder_messages.c.uid <= max_uid)
         query = query.order_by(*(order or []), folder_messages.c.uid)
         async with self._engine.connect() as conn:
-            rows = [dict(r._mapping) for r in await conn.execute(query)]
+            result = await conn.execute(query)
+            keys = list(result.keys())
+            rows: Sequence[Sequence[Any]] = result.all()
         if plan.exact:
             return rows
         check = compile_check(criterion, self._timezone)
+        kept = []
         for row in rows:
-            row["internal_date"] = utc(row["internal_date"])
-        return [row for row in rows if check(row)]
+            values = dict(zip(keys, row, strict=True))
+            values["internal_date"] = utc(values["internal_date"])
+            if check(values):
+                kept.append(row)
+        return kept
+
+
+def _search_column(name: str) -> ColumnElement[Any]:
+    return message_text.c[name] if name in TEXT_COLUMNS else message_search.c[name]
 
 
 def _uses(column: ColumnElement[Any], table_name: str) -> bool:

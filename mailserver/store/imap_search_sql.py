@@ -57,13 +57,13 @@ from mailserver.store.imap_criteria import (
     UidIn,
 )
 from mailserver.store.imap_index import fold
-from mailserver.store.imap_schema import FTS_TABLE, message_search
+from mailserver.store.imap_schema import FTS_TABLES, message_search, message_text
 from mailserver.store.imap_uidsets import MAX_SINGLES, MAX_TERMS, normalised
 from mailserver.store.schema import folder_messages, messages
 
 TRIGRAM = 3  # shortest needle the trigram indexes can serve
 _BLANKS = re.compile(r"\s+")
-_FTS = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+_FTS = {name: table(fts, column("rowid"), column(fts)) for name, fts in FTS_TABLES.items()}
 
 
 def body_needle(value: str) -> str:
@@ -79,6 +79,7 @@ class Translation:
     timezone: dt.tzinfo
     needs_messages: bool = False
     needs_search: bool = False
+    needs_text: bool = False
     exact: bool = True
     check_columns: set[str] = field(default_factory=set)
 
@@ -98,15 +99,15 @@ class Translation:
         if isinstance(node, FieldContains):
             return self._contains(message_search.c[node.field.value], fold(node.value)), True
         if isinstance(node, HeaderContains):
-            name = self._contains(message_search.c.header_text, f"\n{node.name.lower()}:")
+            name = self._contains(message_text.c.header_text, f"\n{node.name.lower()}:")
             if not node.value:
                 return name, False
-            return and_(name, self._contains(message_search.c.header_text, fold(node.value))), False
+            return and_(name, self._contains(message_text.c.header_text, fold(node.value))), False
         if isinstance(node, TextContains):
-            body = self._contains(message_search.c.body_text, body_needle(node.value))
+            body = self._contains(message_text.c.body_text, body_needle(node.value))
             if not node.include_header:
                 return body, True
-            return or_(body, self._contains(message_search.c.header_text, fold(node.value))), True
+            return or_(body, self._contains(message_text.c.header_text, fold(node.value))), True
         if isinstance(node, DateIs):
             return self._date(node), True
         if isinstance(node, SizeIs):
@@ -155,7 +156,10 @@ class Translation:
 
     def _contains(self, col: ColumnClause[Any], needle: str) -> ColumnElement[bool]:
         """`needle` occurs in the search column (NULL, i.e. no search row, never matches)."""
-        self.needs_search = True
+        if col.table is message_text:
+            self.needs_text = True
+        else:
+            self.needs_search = True
         present = col.is_not(None)
         if not needle:
             return present
@@ -165,7 +169,8 @@ class Translation:
         if len(needle) < TRIGRAM:
             return and_(present, func.instr(col, needle) > 0)
         phrase = '"' + needle.replace('"', '""') + '"'
-        indexed = select_fts(f"{col.name} : {phrase}")
+        content = "message_text" if col.table is message_text else "message_search"
+        indexed = select_fts(content, f"{col.name} : {phrase}")
         return folder_messages.c.message_id.in_(indexed)
 
     def _date(self, node: DateIs) -> ColumnElement[bool]:
@@ -183,9 +188,10 @@ class Translation:
         return when >= start
 
 
-def select_fts(query: str) -> Select[tuple[int]]:
-    """Row ids (message ids) the FTS5 index matches for an FTS5 query string (bound, never inlined)."""
-    return select(_FTS.c.rowid).where(_FTS.c[FTS_TABLE].op("MATCH")(literal(query)))
+def select_fts(content: str, query: str) -> Select[tuple[int]]:
+    """Message ids the FTS5 index of the table `content` matches for an FTS5 query (bound, never inlined)."""
+    fts = _FTS[content]
+    return select(fts.c.rowid).where(fts.c[FTS_TABLES[content]].op("MATCH")(literal(query)))
 
 
 def day_bounds(day: dt.date, timezone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
