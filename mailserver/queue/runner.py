@@ -116,6 +116,11 @@ class QueueRunner:
     async def _attempt_logged(self, group: list[Claimed]) -> None:
         try:
             await self._attempt(group)
+        except asyncio.CancelledError:
+            # Shutting down: hand the rows back now rather than when the lease ends (at worst, a resend).
+            with contextlib.suppress(Exception):
+                await self._spool.release(group)
+            raise
         except Exception:
             # The lease runs out and the rows are attempted again: nothing is lost.
             log.exception("queue attempt failed", extra={"domain": group[0].domain, "recipients": len(group)})

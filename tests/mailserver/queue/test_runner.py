@@ -3,6 +3,7 @@ backoff, the delay warning, expiry, permanent failures, DSNs as NOTIFY asks, and
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -197,3 +198,26 @@ async def test_local_success_dsn_goes_to_the_senders_inbox(rig: Rig) -> None:
     (dsn,) = await rig.inbox()
     assert b"Action: delivered" in dsn and b"Final-Recipient: rfc822; x@example.test" in dsn
     assert b"y@example.test" not in dsn.split(b"message/delivery-status")[1].split(b"text/rfc822-headers")[0]
+
+
+async def test_stopping_the_runner_hands_claimed_rows_back_at_once(rig: Rig) -> None:
+    gate = asyncio.Event()
+
+    async def hold(*_args: object) -> object:
+        await gate.wait()  # a send that never finishes before the stop
+        raise AssertionError("unreachable")
+
+    rig.runner._client.send = hold  # type: ignore[method-assign]
+    await rig.send(_rcpt())
+    stop = asyncio.Event()
+    task = asyncio.create_task(rig.runner.run(stop))
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        (entry,) = await rig.spool.pending()
+        if entry.leased:
+            break
+    assert entry.leased
+    stop.set()
+    await task
+    (entry,) = await rig.spool.pending()
+    assert not entry.leased and entry.attempts == 0
