@@ -208,12 +208,22 @@ class Session:
             await self.finish(tagged.tag, refusal, expunges_allowed=False)
             return
         async with self.lock:
+            if spec.states == SELECTED:
+                await self._catch_up()
             try:
                 reply = await spec.run(self, tagged.tag, tagged.command)
             except Exception as error:
                 reply = failures.reply_for(error, self.services.log, self.trace, name)
             if reply is not None:  # None: the command goes on with a continuation
                 await self.finish(tagged.tag, reply, expunges_allowed=spec.expunges_allowed(tagged.command))
+
+    async def _catch_up(self) -> None:
+        """Before a command on messages: what the change feed announced is applied (flags, new messages), so
+        FETCH, SEARCH and STORE work on current data; expunges wait (the client's numbering must not move)."""
+        try:
+            await updates.refresh(self, expunges_allowed=False)
+        except Exception as error:
+            failures.reply_for(error, self.services.log, self.trace, "refresh")
 
     async def finish(self, tag: str, reply: Reply, *, expunges_allowed: bool = True) -> None:
         """Write the updates the client is owed, then the tagged completion."""

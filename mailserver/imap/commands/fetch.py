@@ -59,8 +59,11 @@ def _items(session: Session, command: FetchCommand) -> tuple[FetchItem, ...]:
     items = list(dict.fromkeys(command.items))
     if command.changed_since is not None or FetchAttribute.MODSEQ in items:
         session.enabled.add("CONDSTORE")  # RFC 7162 §3.1: these enable CONDSTORE
-    if command.changed_since is not None and FetchAttribute.MODSEQ not in items:
-        items.append(FetchAttribute.MODSEQ)  # RFC 7162 §3.1.4.1: CHANGEDSINCE implies MODSEQ
+    flags_with_condstore = session.condstore and FetchAttribute.FLAGS in items
+    if (command.changed_since is not None or flags_with_condstore) and FetchAttribute.MODSEQ not in items:
+        # RFC 7162 §3.1.4.1: CHANGEDSINCE implies MODSEQ; once CONDSTORE is on, FLAGS come with their MODSEQ
+        # (as Dovecot does), so a client always learns the modseq of the flags it stores.
+        items.append(FetchAttribute.MODSEQ)
     if command.uid and FetchAttribute.UID not in items:
         items.insert(0, FetchAttribute.UID)  # RFC 3501 §6.4.8: UID FETCH always answers UID
     return tuple(items)

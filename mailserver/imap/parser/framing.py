@@ -165,6 +165,10 @@ class CommandFramer:
         self._pos = self._scan = 0
         return dropped
 
+    def set_limits(self, limits: FramingLimits) -> None:
+        """Apply `limits` from the next command on: a session allows message-sized literals only after login."""
+        self._limits = limits
+
     def expect_continuation(self) -> None:
         """Return the next line as a `ContinuationLine` (once), instead of framing it as a command."""
         if self._state is not _State.LINE or self._segments:
