@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mailserver.config import Settings, resolve_path
+from mailserver.imap import listeners as imap_listeners
 from mailserver.queue.service import QueueService, build_queue
 from mailserver.smtp import listeners as smtp_listeners
 from mailserver.store import Store
@@ -83,7 +84,7 @@ class Runtime:
 
 
 Starter = Callable[[Runtime], Awaitable[list[asyncio.Server]]]
-LISTENERS: list[Starter] = [smtp_listeners.start]
+LISTENERS: list[Starter] = [smtp_listeners.start, imap_listeners.start]
 
 
 async def run_queue(rt: Runtime, stop: asyncio.Event) -> None:
@@ -92,7 +93,7 @@ async def run_queue(rt: Runtime, stop: asyncio.Event) -> None:
 
 
 Background = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
-BACKGROUND: list[Background] = [run_queue]
+BACKGROUND: list[Background] = [run_queue, imap_listeners.stop_when]  # IMAP: `* BYE` to every session at stop
 
 
 class JsonFormatter(logging.Formatter):
