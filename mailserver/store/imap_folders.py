@@ -112,8 +112,12 @@ class FolderDirectory:
             raise NoSuchFolder("no such folder", f"folder id {folder_id}")
         return _folder(row)
 
-    async def list_folders(self, mailbox_ids: Sequence[int], *, with_size: bool = False) -> list[FolderStatus]:
-        """Every folder of the mailboxes with LIST attributes and STATUS counts, by (mailbox, name)."""
+    async def list_folders(
+        self, mailbox_ids: Sequence[int], *, with_counts: bool = True, with_size: bool = False
+    ) -> list[FolderStatus]:
+        """Every folder of the mailboxes with LIST attributes and STATUS counts, by (mailbox, name).
+
+        Without `with_counts` (a plain LIST) the message counts are 0 and no message row is read."""
         if not mailbox_ids:
             return []
         async with self._engine.connect() as conn:
@@ -125,7 +129,7 @@ class FolderDirectory:
                     .order_by(folders.c.mailbox_id, folders.c.name)
                 )
             ).all()
-            counts = await _counts(conn, [r.id for r in rows], with_size)
+            counts = await _counts(conn, [r.id for r in rows], with_size) if with_counts else {}
         parents = {(r.mailbox_id, p) for r in rows for p in parents_of(r.name)}
         out: list[FolderStatus] = []
         for r in rows:

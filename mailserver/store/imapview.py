@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from mailserver.store import Store, utcnow
+from mailserver.store.imap_backfill import backfill_search_rows
 from mailserver.store.imap_changes import ChangeReader
 from mailserver.store.imap_copy import MessageCopier
 from mailserver.store.imap_feed import DEFAULT_POLL_INTERVAL, ChangeFeed, FolderWatch
@@ -54,6 +55,10 @@ class ImapView:
 
     async def close(self) -> None:
         await self.feed.close()
+
+    async def backfill_search_rows(self, *, max_messages: int = 1_000_000) -> int:
+        """Index folder messages stored without search rows (e.g. before this store had them)."""
+        return await backfill_search_rows(self.store.engine, self.store.mail, max_messages=max_messages)
 
     def watch(self, folder_id: int, modseq: int) -> FolderWatch:
         """IDLE: changes of a folder above the HIGHESTMODSEQ the session has reported."""
