@@ -50,6 +50,7 @@ class Store:
         return cls.build(create_engine(url, base_dir, pool_size=pool_size), BlobCipher.from_file(keys_file), clock)
 
     async def close(self) -> None:
+        self.mail.close()
         await self.engine.dispose()
 
 

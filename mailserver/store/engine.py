@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -61,10 +61,15 @@ def create_engine(url: str, base_dir: str | Path = ".", *, pool_size: int = 10) 
         path = Path(target.removeprefix("sqlite+aiosqlite:///"))
         _private_file(path)
         engine = create_async_engine(target, pool_size=pool_size, max_overflow=pool_size)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _begin)
+        configure_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Pragmas on every new connection, and BEGIN IMMEDIATE for writers (see `_begin`)."""
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _begin)
 
 
 def _begin(conn: Any) -> None:
