@@ -122,13 +122,15 @@ class TrustSettings:
     """The trust space: who may exchange mail with us."""
 
     anchors: tuple[str, ...] = setting(
-        ("pki/root-ca.pem",),
+        ("pki/root-ca.pem", "pki/org-ca.pem"),
         "PEM files of the CA certificates that operator and client certificates must chain to "
-        "(never the system store).",
+        "(never the system store). List the intermediate CAs too: peers often send only their leaf.",
     )
     crls: tuple[str, ...] = setting(
-        (),
-        "Certificate revocation lists: PEM/DER files or http(s) URLs. The last valid copy is kept.",
+        ("pki/org-ca.crl.pem", "pki/root-ca.crl.pem"),
+        "Certificate revocation lists (PEM or DER files), one per CA of the anchors: a peer whose "
+        "revocation status cannot be known is answered 454 4.7.0. The last valid copy is kept. "
+        "The development PKI's CRLs last 7 days: renew them with `caducee pki crl`.",
     )
     url: str = setting("", "URL of the national whitelist (XML) fetched by `caducee trust refresh`.")
     checksum_url: str = setting("", "URL of the published SHA-256 of the whitelist; checked when set.")
