@@ -11,6 +11,7 @@ organisation certificate, for EXTERNAL).
 - `imap_server`: real listeners (STARTTLS and implicit TLS) on 127.0.0.1:0 with the dev PKI; gives the host, the
   ports, a client `ssl_context` trusting the dev PKI root, the credentials and the store. Reusable by interop tests
   (mbsync, offlineimap) and benchmarks: `imaplib.IMAP4_SSL(s.host, s.port, ssl_context=s.ssl_context)`.
+- `RawImap.connect(server)`: a bare TLS client for byte-level assertions over a socket.
 """
 
 from __future__ import annotations
@@ -49,6 +50,26 @@ from tests.pki_fixtures import PKIFixture, dev_pki, foreign_pki, scratch_pki, sc
 from tests.servers import client_tls, smtp_settings
 
 __all__ = ["dev_pki", "foreign_pki", "scratch_pki", "scratch_pki_template"]
+
+# Protocol tests fed as bytes exercise the IMAP layer, which is the same on both backends: they run on SQLite only.
+# These modules also run on PostgreSQL (when CADUCEE_TEST_POSTGRES_URL is set): real clients and servers, and what
+# depends on the change feed (LISTEN/NOTIFY there, polling on SQLite) and on concurrent readers and writers.
+BOTH_BACKENDS = ("test_client_", "test_server_", "test_cmd_idle", "test_session_shared", "test_cmd_expunge")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    dropped = [
+        item
+        for item in items
+        if item.path.parent == here
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("db_url") == "postgres"  # type: ignore[attr-defined]
+        and not item.path.name.startswith(BOTH_BACKENDS)
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
 
 PASSWORD = "correct horse battery staple"
 USER = "dr.bernard@example.test"
@@ -118,6 +139,7 @@ async def deliver(store: Store, address: str, raw: bytes, folder: str = "INBOX",
 
 
 async def fill(store: Store, address: str, count: int, folder: str = "INBOX", *, start: int = 1) -> list[int]:
+    """Deliver messages `start`..`start+count-1` one after the other, so that UIDs follow the numbers."""
     return [
         await deliver(store, address, message_bytes(n), folder, when=T0 + timedelta(minutes=n))
         for n in range(start, start + count)
