@@ -67,6 +67,7 @@ class MailboxEntry:
     is_local: bool = False
     source: str = SOURCE_NATIONAL
     dematerialisation: str = ""
+    profession_code: str = ""  # of the mailbox's holder (TRE_G15), also for ORG entries that name no person
     gone_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -200,6 +200,7 @@ def entry_of(values: Any) -> MailboxEntry:
         is_local=bool(values["is_local"]),
         source=values["source"],
         dematerialisation=values["dematerialisation"],
+        profession_code=values["profession_code"] or "",
         gone_at=as_utc(values["gone_at"]),
         updated_at=as_utc(values["updated_at"]),
     )

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 
+from directory.local import upsert_local_mailbox
+from directory.records import LocalMailbox
 from mailserver.errors import UsageError
 from mailserver.store import Store
 from mailserver.store.records import PROFESSIONAL_TYPES, Delegation, Mailbox
 
 _RPPS = re.compile(r"[0-9]{11}")
+_PROFESSION = re.compile(r"[0-9]{2}")
 _LOCAL_PART = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*")  # RFC 5322 dot-atom
 
 
@@ -23,6 +26,7 @@ async def add_mailbox(
     name: str = "",
     rpps: str | None = None,
     password: str | None = None,
+    profession: str = "",
     actor: str = "admin",
 ) -> Mailbox:
     type_ = type_.upper()
@@ -40,7 +44,14 @@ async def add_mailbox(
         national_id = "8" + rpps
     if type_ == "PER" and national_id is None:
         raise UsageError("a PER mailbox belongs to one professional: give --rpps")
+    if profession and not _PROFESSION.fullmatch(profession):
+        raise UsageError("a profession code (TRE_G15) has 2 digits, e.g. 10 Médecin, 21 Pharmacien")
     box = await store.accounts.create_mailbox(address, type_, display_name=name, national_id=national_id)
+    # Local mailboxes are in the directory at once (searchable, exported to the national directory).
+    await upsert_local_mailbox(
+        store.engine,
+        LocalMailbox(box.address, type_, description=name, national_id=national_id, profession_code=profession),
+    )
     if password is not None:
         await store.accounts.set_password(box.address, password)
     await store.audit.record(actor, "mailbox.add", box.address, "ok", {"type": type_})

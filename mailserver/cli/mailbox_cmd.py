@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--type", required=True, choices=["PER", "ORG", "APP", "CAB"])
     a.add_argument("--name", default="", help="display name")
     a.add_argument("--rpps", help="11-digit RPPS of the holder (required for PER)")
+    a.add_argument("--profession", default="", help="TRE_G15 profession code for the directory (21: pharmacy)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     a.set_defaults(func=_add)
     ls = msub.add_parser("list", help="list mailboxes")
@@ -42,7 +43,13 @@ def _add(args: argparse.Namespace) -> int:
     box = with_store(
         args.config,
         lambda _s, store: mailboxes.add_mailbox(
-            store, args.address, args.type, name=args.name, rpps=args.rpps, password=password
+            store,
+            args.address,
+            args.type,
+            name=args.name,
+            rpps=args.rpps,
+            password=password,
+            profession=args.profession,
         ),
     )
     print(f"created {box.type} mailbox {box.address}")

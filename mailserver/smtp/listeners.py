@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import ssl
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from directory.search import get_by_address
 from mailserver.auth import setup as auth_setup
 from mailserver.auth.limiter import Sleep
 from mailserver.auth.peer import CertificateVerifier
@@ -30,7 +32,7 @@ from mailserver.crypto.tls import server_context
 from mailserver.delivery.context import DeliveryConfig, DeliveryContext
 from mailserver.delivery.domains import LocalDomains
 from mailserver.delivery.outbound import DeliveryReports, OutboundQueue
-from mailserver.delivery.pharmacies import NoPharmacies, Pharmacies
+from mailserver.delivery.pharmacies import DirectoryPharmacies, Pharmacies
 from mailserver.delivery.service import DeliveryService
 from mailserver.delivery.trust.space import TrustSpace
 from mailserver.smtp.connection import SmtpConnection
@@ -109,7 +111,7 @@ async def build(
         trust,
         LocalDomains(store.accounts, clock=utcnow),
         DeliveryConfig(hostname, settings.smtp.max_message_size),
-        pharmacies=pharmacies or NoPharmacies(),
+        pharmacies=pharmacies or DirectoryPharmacies(functools.partial(get_by_address, store.engine)),
         outbound=outbound,
         reports=reports,
     )
