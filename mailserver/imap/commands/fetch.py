@@ -107,36 +107,28 @@ async def _mark_seen(session: Session, selected: SelectedFolder, intervals: list
 async def _from_memory(
     session: Session, selected: SelectedFolder, intervals: list[tuple[int, int]], items: tuple[FetchItem, ...]
 ) -> None:
-    """UID, FLAGS and MODSEQ straight from the snapshot arrays, written in large chunks."""
+    """UID, FLAGS and MODSEQ straight from the snapshot arrays, formatted in bulk and written in large chunks."""
     uids, flags, modseqs = selected.uids, selected.flags, selected.modseqs
-    encoded: dict[str, bytes] = {}
-
-    def flag_bytes(index: int) -> bytes:
-        text = flags[index]
-        found = encoded.get(text)
-        if found is None:
-            found = encoded[text] = text.encode("ascii")
-        return found
-
-    columns: dict[FetchItem, tuple[bytes, Callable[[int], int | bytes]]] = {
-        FetchAttribute.UID: (b"UID %d", uids.__getitem__),
-        FetchAttribute.FLAGS: (b"FLAGS (%b)", flag_bytes),
-        FetchAttribute.MODSEQ: (b"MODSEQ (%d)", modseqs.__getitem__),
+    encoded = {text: text.encode("ascii") for text in {id(t): t for t in flags}.values()}  # few distinct texts
+    pieces = {FetchAttribute.UID: b"UID %d", FetchAttribute.FLAGS: b"FLAGS (%b)", FetchAttribute.MODSEQ: b"MODSEQ (%d)"}
+    template = b"* %d FETCH (" + b" ".join(pieces[item] for item in items) + b")\r\n"  # type: ignore[index]
+    columns: dict[FetchItem, Callable[[int], int | bytes]] = {
+        FetchAttribute.UID: uids.__getitem__,
+        FetchAttribute.FLAGS: lambda i: encoded[flags[i]],
+        FetchAttribute.MODSEQ: modseqs.__getitem__,
     }
-    template = b"* %d FETCH (" + b" ".join(columns[item][0] for item in items) + b")\r\n"
-    getters = [columns[item][1] for item in items]
-    if len(getters) == 2:  # the common case, FETCH 1:* (UID FLAGS), without a generator per line
-        first, second = getters
-        lines: Iterator[bytes] = (template % (i + 1, first(i), second(i)) for i in _indexes(intervals))
-    else:
-        lines = (template % (i + 1, *(get(i) for get in getters)) for i in _indexes(intervals))
-    batch: list[bytes] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= LINES_PER_WRITE:
-            await session.out.write_some(b"".join(batch))
-            batch.clear()
-    session.out.write(b"".join(batch))
+    getters = [columns[item] for item in items]
+    uid_flags = items == (FetchAttribute.UID, FetchAttribute.FLAGS)
+    for first, last in intervals:
+        for start in range(first, last + 1, LINES_PER_WRITE):
+            span = range(start, min(start + LINES_PER_WRITE, last + 1))
+            if uid_flags:  # FETCH 1:* (UID FLAGS), what every client sends: str formatting is the fastest here
+                pairs = zip(uids[span.start : span.stop].tolist(), flags[span.start : span.stop], strict=True)
+                text = "".join([f"* {n} FETCH (UID {u} FLAGS ({f}))\r\n" for n, (u, f) in enumerate(pairs, start + 1)])
+                await session.out.write_some(text.encode("ascii"))
+                continue
+            lines = [template % (i + 1, *[get(i) for get in getters]) for i in span]
+            await session.out.write_some(b"".join(lines))
 
 
 def _indexes(intervals: list[tuple[int, int]]) -> Iterator[int]:
