@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian tools that the test suite drives as real clients (openssl, swaks, mbsync, ldapsearch...).
+# Installs the Debian tools that the test suite drives as real clients (openssl, swaks, mbsync, offlineimap,
+# fetchmail, ldapsearch...).
 # Needs root for apt-get; without it, it says what is missing and the tests that need a tool skip with its name.
 set -euo pipefail
 declare -A tools=(
@@ -8,6 +9,7 @@ declare -A tools=(
   [mbsync]=isync
   [ldapsearch]=ldap-utils
   [fetchmail]=fetchmail
+  [offlineimap]=offlineimap3
 )
 missing=()
 for cmd in "${!tools[@]}"; do
