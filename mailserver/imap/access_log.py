@@ -3,8 +3,10 @@
 Owns `AccessLog`: each command records one entry (who, what, result, the folder and the UID range; never content),
 and entries recorded while a write is running are written together in the next transaction (group commit), so
 that a FETCH of 50 bodies costs one entry and many busy sessions share commits. `record` returns once the entry is
-committed. A failure to write the trace is logged as an error; it never turns a completed command into a failure.
-Never writes message data.
+committed (EXPUNGE, DELETE: the trace is durable before the client hears OK); `note` queues it for the next commit
+without making the client wait (SELECT, FETCH: reads, whose data the client has already received); `close`
+writes what is queued. A failure to write the trace is logged as an error; it never turns a completed command
+into a failure. Never writes message data.
 """
 
 from __future__ import annotations
@@ -32,15 +34,21 @@ class AccessLog:
     async def record(
         self, actor: str, action: str, target: str, result: str, detail: dict[str, Any] | None = None
     ) -> None:
+        """Append an entry and wait for its commit."""
+        future = self.note(actor, action, target, result, detail)
+        await asyncio.wait([future])
+
+    def note(
+        self, actor: str, action: str, target: str, result: str, detail: dict[str, Any] | None = None
+    ) -> asyncio.Future[None]:
+        """Queue an entry for the next commit; the returned future completes once it is written."""
         clipped = {k: _clip(v) for k, v in (detail or {}).items()}
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda done: _report(done, action, target))
         self._pending.append((AccessRecord(actor, action, target, result, clipped), future))
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
-        try:
-            await asyncio.shield(future)
-        except Exception:
-            log.error("audit trace not written", extra={"action": action, "target": target}, exc_info=True)
+        return future
 
     async def _run(self) -> None:
         while self._pending:
@@ -56,9 +64,18 @@ class AccessLog:
                 if not future.done():
                     future.set_result(None)
 
-    async def close(self) -> None:
-        if self._runner is not None:
+    async def flush(self) -> None:
+        """Return once every queued entry is written."""
+        while self._runner is not None and not self._runner.done():
             await asyncio.gather(self._runner, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.flush()
+
+
+def _report(done: asyncio.Future[None], action: str, target: str) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("audit trace not written", extra={"action": action, "target": target}, exc_info=done.exception())
 
 
 def _clip(value: Any) -> Any:

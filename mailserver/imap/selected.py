@@ -154,15 +154,6 @@ class SelectedFolder:
         self.pending_expunges -= uids
         return [i + 1 for i in indexes]
 
-    def keywords(self) -> list[str]:
-        """Keywords in use in the folder (for the FLAGS response of SELECT): few distinct texts are shared."""
-        found: dict[str, str] = {}
-        for text in {id(t): t for t in self.flags}.values():
-            for flag in text.split():
-                if not flag.startswith("\\"):
-                    found.setdefault(flag.lower(), flag)
-        return sorted(found.values(), key=str.lower)
-
 
 def compact(numbers: Iterable[int]) -> str:
     """Ascending numbers as a compact set, `1:3,5` (VANISHED, ESEARCH ALL, MODIFIED)."""

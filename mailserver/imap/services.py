@@ -1,5 +1,5 @@
 """What every IMAP session of a process shares: the store's IMAP view, the authenticator, the access log, the
-limits, the TLS context and the count of sessions per user.
+limits, the TLS context, the cache of SELECT snapshots and the count of sessions per user.
 
 Owns `SessionLimits` (from the `[imap]` settings), `SessionRegistry` (the per-user session limit and the list of
 live sessions, for shutdown) and `ImapServices`. Built once by `listeners` (or by a test); never holds the state of
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mailserver.auth.authenticator import Authenticator
 from mailserver.imap.access_log import AccessLog
 from mailserver.imap.parser import FramingLimits
+from mailserver.imap.snapshots import SnapshotCache
 from mailserver.store import utcnow
 from mailserver.store.imapview import ImapView
 
@@ -87,6 +88,7 @@ class ImapServices:
     tls_context: ssl.SSLContext | None = None  # STARTTLS on the plain listener
     clock: Callable[[], datetime] = utcnow
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("caducee.imap"))
+    snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     registry: SessionRegistry = field(init=False)
 
     def __post_init__(self) -> None:

@@ -51,7 +51,7 @@ async def run(session: Session, tag: str, command: FetchCommand) -> Reply:
         return done("FETCH")
     missing = await _from_store(session, selected, intervals, plan, seen_now)
     if plan.needs_bytes:
-        await _trace(session, selected, intervals, missing)
+        _trace(session, selected, intervals, missing)
     return replies.EXPUNGE_ISSUED if missing else done("FETCH")
 
 
@@ -215,11 +215,11 @@ def _by_size(
         yield group
 
 
-async def _trace(session: Session, selected: SelectedFolder, intervals: list[tuple[int, int]], missing: bool) -> None:
+def _trace(session: Session, selected: SelectedFolder, intervals: list[tuple[int, int]], missing: bool) -> None:
     user = session.user
     assert user is not None
     uids = selected.uids_in(intervals)
     detail = {"folder": selected.place.folder, "count": len(uids), "uids": compact(uids)}
-    await session.services.access_log.record(
+    session.services.access_log.note(
         user.actor, "imap.fetch", selected.place.access.address, "partial" if missing else "ok", detail
     )

@@ -16,7 +16,9 @@ from mailserver.imap.parser import Examine, QresyncParameters, Select
 from mailserver.imap.places import Place
 from mailserver.imap.replies import Reply
 from mailserver.imap.selected import SelectedFolder, compact
+from mailserver.imap.snapshots import CachedSnapshot
 from mailserver.imap.updates import unsolicited_fetch
+from mailserver.store.records import Folder
 
 if TYPE_CHECKING:
     from mailserver.imap.session import Session
@@ -38,29 +40,40 @@ async def run(session: Session, tag: str, command: Select | Examine) -> Reply:
     place = user.places.resolve(command.mailbox)
     action = "imap.examine" if examine else "imap.select"
     if not place.may("r"):
-        await _trace(session, place, action, "denied")
+        _trace(session, place, action, "denied")
         return replies.NO_PERMISSION if place.may("l") else replies.NO_SUCH_MAILBOX
-    view = session.services.view
-    folder = await view.directory.folder(place.mailbox_id, place.folder)
-    watch = view.watch(folder.id, 0)  # opened first: whatever commits after the snapshot is seen
+    folder = await session.services.view.directory.folder(place.mailbox_id, place.folder)
+    watch = session.services.view.watch(folder.id, 0)  # opened first: whatever commits after the snapshot is seen
     try:
-        snapshot = await view.messages.snapshot(folder.id)
+        cached = await _snapshot(session, folder)
     except BaseException:
         watch.close()
         raise
     writable = not examine and place.may_any("swte")
-    selected = SelectedFolder.open(place, snapshot, watch, read_only=not writable)
+    selected = SelectedFolder.open(place, cached.copy(), watch, read_only=not writable)
     session.select(selected)
-    _write_state(session, selected, place, first_unseen=snapshot.first_unseen())
+    _write_state(session, selected, place, cached)
     if command.qresync is not None and command.qresync.uidvalidity == selected.uidvalidity:
         await _resynchronise(session, selected, command.qresync)
-    await _trace(session, place, action, "ok")
+    _trace(session, place, action, "ok")
     return Reply("OK", f"{'EXAMINE' if examine else 'SELECT'} completed", "READ-WRITE" if writable else "READ-ONLY")
 
 
-def _write_state(session: Session, selected: SelectedFolder, place: Place, *, first_unseen: int | None) -> None:
+async def _snapshot(session: Session, folder: Folder) -> CachedSnapshot:
+    """The folder's snapshot: from the process's cache when the folder has not changed since, else read."""
+    view = session.services.view
+    cache = session.services.snapshots
+    current = (await view.changes.highest_modseqs([folder.id])).get(folder.id)
+    cached = None
+    if current == folder.highestmodseq:  # nothing changed between the folder read and the watch
+        cached = cache.get(folder.id, folder.uidvalidity, folder.uidnext, folder.highestmodseq)
+    return cached or cache.put(await view.messages.snapshot(folder.id))
+
+
+def _write_state(session: Session, selected: SelectedFolder, place: Place, cached: CachedSnapshot) -> None:
     out = session.out
-    keywords = selected.keywords()
+    keywords = list(cached.keywords)
+    first_unseen = cached.first_unseen
     out.write(b"* FLAGS (" + " ".join([*SYSTEM_FLAGS, *keywords]).encode("ascii") + b")\r\n")
     if selected.read_only:
         permanent: list[str] = []
@@ -97,7 +110,7 @@ async def _resynchronise(session: Session, selected: SelectedFolder, qresync: Qr
             await session.out.write_some(unsolicited_fetch(session, index + 1, uid, selected.flags[index], modseq))
 
 
-async def _trace(session: Session, place: Place, action: str, result: str) -> None:
+def _trace(session: Session, place: Place, action: str, result: str) -> None:
     user = session.user
     assert user is not None
-    await session.services.access_log.record(user.actor, action, place.access.address, result, {"folder": place.folder})
+    session.services.access_log.note(user.actor, action, place.access.address, result, {"folder": place.folder})

@@ -45,6 +45,7 @@ from mailserver.store.authlimits import AuthLimits
 from mailserver.store.imap_session_support import record_accesses
 from mailserver.store.imapview import ImapView
 from mailserver.store.mail import NewMessage
+from mailserver.store.records import AuditEntry
 from tests.mailserver.auth.issuer import CLAIM, Issuer, make_issuer
 from tests.pki_fixtures import PKIFixture, dev_pki, foreign_pki, scratch_pki, scratch_pki_template
 from tests.servers import client_tls, smtp_settings
@@ -70,6 +71,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
+
 
 PASSWORD = "correct horse battery staple"
 USER = "dr.bernard@example.test"
@@ -232,6 +234,11 @@ class Talk:
         answer = await self.cmd(f'l0 LOGIN "{user}" "{password}"')
         assert b"l0 OK" in answer, answer
         return answer
+
+    async def traced(self, store: Store, target: str, limit: int = 100) -> list[AuditEntry]:
+        """The audit entries about `target`, newest first, once the access log has written what it holds."""
+        await self.session.services.access_log.flush()
+        return await store.audit.entries(target=target, limit=limit)
 
     async def close(self) -> None:
         await self.session.close()

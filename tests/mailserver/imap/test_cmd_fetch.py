@@ -143,10 +143,10 @@ async def test_one_audit_entry_per_content_fetch_naming_the_uids(talk: Talk, sto
     await talk.login()
     await fill(store, USER, 50)
     await talk.cmd("a1 SELECT INBOX")
-    before = len(await store.audit.entries(target=USER, limit=1000))
+    before = len(await talk.traced(store, USER, 1000))
     await talk.cmd("a2 FETCH 1:50 BODY.PEEK[]")
     await talk.cmd("a3 FETCH 1:50 (FLAGS ENVELOPE)")  # no content: no trace
-    entries = await store.audit.entries(target=USER, limit=1000)
+    entries = await talk.traced(store, USER, 1000)
     assert len(entries) == before + 1
     assert entries[0].action == "imap.fetch" and entries[0].result == "ok"
     assert '"uids":"1:50"' in entries[0].detail and '"count":50' in entries[0].detail

@@ -56,7 +56,7 @@ async def test_a_failed_select_leaves_no_folder_selected(talk: Talk) -> None:
 async def test_select_is_traced_in_the_audit_log(talk: Talk, store: Store) -> None:
     await talk.login()
     await talk.cmd("a1 EXAMINE Sent")
-    entry = (await store.audit.entries(target=USER))[0]
+    entry = (await talk.traced(store, USER))[0]
     assert (entry.actor, entry.action, entry.result) == (USER, "imap.examine", "ok")
     assert '"folder":"Sent"' in entry.detail
 

@@ -60,5 +60,5 @@ async def test_two_delegates_see_each_others_flag_changes_live(
 async def test_access_to_a_shared_mailbox_is_traced_under_its_address(talk: Talk, store: Store) -> None:
     await talk.login()
     await talk.cmd(f"a1 SELECT {INBOX}")
-    entry = (await store.audit.entries(target=SHARED))[0]
+    entry = (await talk.traced(store, SHARED))[0]
     assert (entry.actor, entry.action, entry.result) == ("dr.bernard@example.test", "imap.select", "ok")
