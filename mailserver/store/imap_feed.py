@@ -40,6 +40,8 @@ class FolderWatch:
         self._changed = asyncio.Event()
 
     def signal(self, modseq: int) -> None:
+        if self.gone:
+            return  # told once; the SQLite poll would repeat it every cycle
         if modseq == FOLDER_GONE:
             self.gone = True
         elif modseq <= self.latest:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mailserver.store.imap_errors import NoSuchFolder
@@ -130,21 +130,17 @@ class SnapshotLoader:
 async def _read_all(conn: AsyncConnection, folder_id: int) -> tuple[array[int], array[int], list[str]]:
     """Every (uid, modseq, flags) of the folder in UID order, read as one aggregated row."""
     fm = folder_messages.c
-    if conn.dialect.name == "postgresql":
+    ordered = select(fm.uid, fm.modseq, fm.flags).where(fm.folder_id == folder_id).order_by(fm.uid).subquery()
+    if conn.dialect.name == "postgresql":  # aggregates fed in UID order (checked below): no sort per aggregate
         arrays = (
             await conn.execute(
-                select(
-                    func.array_agg(aggregate_order_by(fm.uid, fm.uid)),
-                    func.array_agg(aggregate_order_by(fm.modseq, fm.uid)),
-                    func.array_agg(aggregate_order_by(fm.flags, fm.uid)),
-                ).where(fm.folder_id == folder_id)
+                select(func.array_agg(ordered.c.uid), func.array_agg(ordered.c.modseq), func.array_agg(ordered.c.flags))
             )
         ).one()
         uid_list: Sequence[Any] = arrays[0] or []
         modseq_list: Sequence[Any] = arrays[1] or []
         texts: Sequence[str] = arrays[2] or []
     else:
-        ordered = select(fm.uid, fm.modseq, fm.flags).where(fm.folder_id == folder_id).order_by(fm.uid).subquery()
         joined = (
             await conn.execute(
                 select(
@@ -163,7 +159,7 @@ async def _read_all(conn: AsyncConnection, folder_id: int) -> tuple[array[int], 
     modseqs = array("q", map(int, modseq_list))
     shared: dict[str, str] = {}
     flags = [shared.setdefault(t, t) for t in texts]
-    if any(a >= b for a, b in itertools.pairwise(uids)):  # aggregate order is not promised on SQLite: enforce it
+    if not all(map(operator.lt, uids, itertools.islice(uids, 1, None))):  # aggregate order is not promised
         order = sorted(range(len(uids)), key=uids.__getitem__)
         uids = array("q", (uids[i] for i in order))
         modseqs = array("q", (modseqs[i] for i in order))

@@ -135,3 +135,21 @@ async def test_a_message_redelivered_after_its_expunge_is_delivered_again(store:
     await view.flags.expunge(inbox)
     (again,) = await store.mail.deliver(msg, [box.id])
     assert not again.duplicate and again.uid == 2
+
+
+async def test_a_move_failing_midway_rolls_back_the_copy_too(store: Store, view: ImapView) -> None:
+    from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+
+    from mailserver.store.engine import writer
+
+    box = await mailbox(store)
+    await fill(store, box.id, 3)
+    inbox = await inbox_id(view, box.id)
+    trash = await view.directory.folder(box.id, "Trash")
+    async with writer(store.engine).begin() as conn:  # a stale record makes the expunge step collide
+        await conn.execute(expunged.insert().values(folder_id=inbox, uid=2, modseq=1))
+    with pytest.raises(SqlIntegrityError):
+        await view.copier.move(inbox, [(1, 3)], trash.id)
+    assert (await view.messages.snapshot(inbox)).uids.tolist() == [1, 2, 3]
+    after = await view.messages.snapshot(trash.id)
+    assert after.exists == 0 and after.uidnext == trash.uidnext
