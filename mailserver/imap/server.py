@@ -2,10 +2,11 @@
 
 Owns the connection (`ImapConnection`, an asyncio protocol that is also the session's `Channel`): reading with
 input backpressure (reading pauses while a command runs on a large backlog), writing with output backpressure
-(`drain` waits while the transport's buffer is above its high-water mark), STARTTLS through `loop.start_tls` with
-the plaintext read before it dropped, implicit TLS on the `imaps` listener, the idle timeout (`* BYE`, RFC 9051
-§5.4), and the guarantee that nothing a session does can end the server: an error escaping a session is logged
-with its trace id and only that connection ends. `serve` starts one listener. Never parses or decides anything.
+(`drain` waits while the transport's buffer is above its high-water mark, at most the idle timeout), STARTTLS
+through `loop.start_tls` with the plaintext read before it dropped, implicit TLS on the `imaps` listener, the idle
+timeout (`* BYE`, RFC 9051 §5.4), and the guarantee that nothing a session does can end the server: an error
+escaping a session is logged with its trace id and only that connection ends. `serve` starts one listener. Never
+parses or decides anything.
 """
 
 from __future__ import annotations
@@ -105,8 +106,15 @@ class ImapConnection(asyncio.Protocol):
             self._transport.write(data)
 
     async def drain(self) -> None:
-        if not self._lost:
-            await self._writable.wait()
+        """Wait while the peer does not read; one that stops reading for the idle timeout is disconnected."""
+        if self._lost or self._writable.is_set():
+            return
+        try:
+            async with asyncio.timeout(self._services.limits.idle_timeout):
+                await self._writable.wait()
+        except TimeoutError:
+            self.close()
+            raise ConnectionError("the client stopped reading") from None
 
     async def start_tls(self) -> None:
         context = self._services.tls_context

@@ -167,3 +167,21 @@ async def test_shutdown_says_bye_to_every_session(imap_server: ImapServer) -> No
     async with asyncio.timeout(20):
         assert await raw.reader.readline() == b"* BYE Server shutting down\r\n"
     await raw.close()
+
+
+async def test_a_client_that_stops_reading_is_disconnected_after_the_idle_timeout(
+    short_timeout_server: imap_listeners.ImapListeners, dev_pki: PKIFixture, store: Store
+) -> None:
+    big = "x" * 200_000 + "\n"
+    for n in range(40):
+        await deliver(store, USER, message_bytes(n, body=big))
+    port = short_timeout_server.ports["imaps"]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_tls(dev_pki))
+    await reader.readline()
+    writer.write(f'a1 LOGIN "{USER}" "{PASSWORD}"\r\na2 SELECT INBOX\r\na3 FETCH 1:* BODY.PEEK[]\r\n'.encode())
+    await writer.drain()
+    sessions = short_timeout_server.services.registry.sessions
+    async with asyncio.timeout(20):  # the session gives up on the client that never reads its 8 MB
+        while sessions:  # noqa: ASYNC110 - polling the server's registry from outside
+            await asyncio.sleep(0.05)
+    writer.close()
