@@ -10,7 +10,7 @@ import contextlib
 import imaplib
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tests.mailserver.imap.conftest import ImapServer, fill, message_bytes
 
@@ -30,25 +30,32 @@ async def in_thread(server: ImapServer, scenario: Callable[[imaplib.IMAP4], T]) 
     return await asyncio.to_thread(run)
 
 
-def ok(result: tuple[str, list[object]]) -> list[object]:
+def ok(result: tuple[str, Any]) -> list[Any]:
     status, data = result
     assert status == "OK", (status, data)
-    return data
+    return list(data)
+
+
+def untagged(client: imaplib.IMAP4, name: str) -> bytes:
+    """The first untagged response of `name` imaplib kept aside (ESEARCH, ID, HIGHESTMODSEQ...)."""
+    value = client.untagged_responses.pop(name)[0]
+    assert isinstance(value, bytes), value
+    return value
 
 
 async def test_rfc3501_mailbox_commands(imap_server: ImapServer) -> None:
     def scenario(c: imaplib.IMAP4) -> None:
         ok(c.noop())
-        assert b"IMAP4rev1" in ok(c.capability())[0]  # type: ignore[operator]
+        assert b"IMAP4rev1" in ok(c.capability())[0]
         ok(c.create("Dossiers/Cardio"))
         listed = ok(c.list('""', "Dossiers*"))
         assert b'(\\HasNoChildren) "/" Dossiers/Cardio' in listed
         ok(c.rename("Dossiers/Cardio", "Dossiers/Cardiologie"))
         ok(c.subscribe("Dossiers/Cardiologie"))
-        assert any(b"Dossiers/Cardiologie" in line for line in ok(c.lsub('""', "*")))  # type: ignore[operator]
+        assert any(b"Dossiers/Cardiologie" in line for line in ok(c.lsub('""', "*")))
         ok(c.unsubscribe("Dossiers/Cardiologie"))
         status = ok(c.status("INBOX", "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT)"))[0]
-        assert re.match(rb"INBOX \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0 RECENT 0\)", status)  # type: ignore[arg-type]
+        assert re.match(rb"INBOX \(MESSAGES 0 UIDNEXT 1 UIDVALIDITY \d+ UNSEEN 0 RECENT 0\)", status)
         ok(c.delete("Dossiers/Cardiologie"))
         assert c.delete("INBOX")[0] == "NO"
         assert c.select("Nowhere")[0] == "NO"
@@ -65,19 +72,19 @@ async def test_rfc3501_message_commands(imap_server: ImapServer) -> None:
         ok(c.append("INBOX", r"(\Flagged)", imaplib.Time2Internaldate(1736760600), raw))
         assert c.response("APPENDUID")[1][0] is not None
         assert ok(c.search(None, "ALL")) == [b"1 2 3 4"]
-        assert ok(c.search("UTF-8", "SUBJECT", '"Ajouté"'.encode())) == [b"4"]
+        assert ok(c.search("UTF-8", "SUBJECT", '"Ajouté"'.encode())) == [b"4"]  # type: ignore[arg-type]
         fetched = ok(c.fetch("4", "(FLAGS BODY.PEEK[] ENVELOPE)"))
-        assert fetched[0][1] == raw  # type: ignore[index]
-        assert b"\\Flagged" in fetched[0][0]  # type: ignore[index]
+        assert fetched[0][1] == raw
+        assert b"\\Flagged" in fetched[0][0]
         seen = ok(c.fetch("1", "(BODY[TEXT])"))
-        assert b"\\Seen" in b"".join(p if isinstance(p, bytes) else p[0] for p in seen)  # type: ignore[misc]
+        assert b"\\Seen" in b"".join(p if isinstance(p, bytes) else p[0] for p in seen)
         ok(c.store("2", "+FLAGS", r"(\Deleted)"))
         ok(c.copy("3", "Archive"))
         assert c.response("COPYUID")[1][0] is not None
         ok(c.check())
         ok(c.expunge())
         assert ok(c.uid("SEARCH", "ALL")) == [b"1 3 4"]
-        assert ok(c.uid("FETCH", "4", "(UID FLAGS)"))[0].startswith(b"3 (UID 4 FLAGS")  # type: ignore[union-attr]
+        assert ok(c.uid("FETCH", "4", "(UID FLAGS)"))[0].startswith(b"3 (UID 4 FLAGS")
         ok(c.uid("STORE", "4", "-FLAGS", r"(\Flagged)"))
         ok(c.uid("COPY", "1", "Archive"))
         ok(c.close())
@@ -89,12 +96,12 @@ async def test_rfc3501_message_commands(imap_server: ImapServer) -> None:
 async def test_copy_to_a_missing_folder_answers_trycreate(imap_server: ImapServer) -> None:
     await fill(imap_server.store, imap_server.user, 1)
 
-    def scenario(c: imaplib.IMAP4) -> tuple[str, list[object]]:
+    def scenario(c: imaplib.IMAP4) -> tuple[str, list[Any]]:
         ok(c.select("INBOX"))
         return c.copy("1", "Nowhere")
 
     status, data = await in_thread(imap_server, scenario)
-    assert status == "NO" and data[0].startswith(b"[TRYCREATE]")  # type: ignore[union-attr]
+    assert status == "NO" and data[0].startswith(b"[TRYCREATE]")
 
 
 async def test_extensions_namespace_id_enable_unselect_move_uidplus(imap_server: ImapServer) -> None:
@@ -103,12 +110,12 @@ async def test_extensions_namespace_id_enable_unselect_move_uidplus(imap_server:
     def scenario(c: imaplib.IMAP4) -> None:
         assert ok(c.namespace()) == [b'(("" "/")) NIL (("Shared/" "/"))']
         ok(c.xatom("ID", '("name" "imaplib")'))
-        assert c.untagged_responses.pop("ID")[0].startswith(b'("name" "Caducee"')
+        assert untagged(c, "ID").startswith(b'("name" "Caducee"')
         ok(c.enable("CONDSTORE"))
         assert c.untagged_responses.pop("ENABLED") == [b"CONDSTORE"]
         ok(c.select("INBOX"))
         ok(c.uid("MOVE", "1:2", "Trash"))
-        assert re.fullmatch(rb"\d+ 1:2 1:2", c.response("COPYUID")[1][0])  # type: ignore[arg-type]
+        assert re.fullmatch(rb"\d+ 1:2 1:2", c.response("COPYUID")[1][0])
         ok(c.store("1", "+FLAGS", r"(\Deleted)"))
         ok(c.uid("EXPUNGE", "3"))  # UIDPLUS: only UID 3 goes
         assert ok(c.uid("SEARCH", "ALL")) == [b"4"]
@@ -129,7 +136,7 @@ async def test_extensions_list_extended_special_use_status_esearch_sort_thread(i
         assert b"Sent (MESSAGES 0)" in statuses
         ok(c.select("INBOX"))
         ok(c.uid("SEARCH", "RETURN", "(MIN MAX COUNT)", "ALL"))
-        assert c.untagged_responses.pop("ESEARCH")[0].endswith(b"UID MIN 1 MAX 3 COUNT 3")
+        assert untagged(c, "ESEARCH").endswith(b"UID MIN 1 MAX 3 COUNT 3")
         assert ok(c.sort("(REVERSE ARRIVAL)", "UTF-8", "ALL")) == [b"3 2 1"]
         assert ok(c.thread("REFERENCES", "UTF-8", "ALL")) == [b"(1)(2)(3)"]
         assert ok(c.thread("ORDEREDSUBJECT", "UTF-8", "ALL")) == [b"(1)(2)(3)"]
@@ -143,11 +150,11 @@ async def test_extensions_condstore_and_qresync(imap_server: ImapServer) -> None
     def scenario(c: imaplib.IMAP4) -> None:
         ok(c.enable("QRESYNC"))
         ok(c._simple_command("SELECT", "INBOX", "(CONDSTORE)"))
-        highest = int(c.untagged_responses.pop("HIGHESTMODSEQ")[0])  # type: ignore[arg-type]
+        highest = int(untagged(c, "HIGHESTMODSEQ"))
         c.state = "SELECTED"
         ok(c.store("1", "+FLAGS", r"(\Seen)"))
         changed = ok(c.fetch("1:*", f"(FLAGS) (CHANGEDSINCE {highest})"))
-        assert len(changed) == 1 and changed[0].startswith(b"1 (FLAGS (\\Seen) MODSEQ (")  # type: ignore[union-attr]
+        assert len(changed) == 1 and changed[0].startswith(b"1 (FLAGS (\\Seen) MODSEQ (")
         ok(c._simple_command("UID", "STORE", "2", f"(UNCHANGEDSINCE {highest})", "+FLAGS", r"(\Flagged)"))
 
     await in_thread(imap_server, scenario)
