@@ -106,3 +106,11 @@ async def test_external_is_not_offered_without_a_client_certificate(talk: Talk) 
     assert b"AUTH=EXTERNAL" not in talk.greeting
     answer = await talk.cmd("a1 AUTHENTICATE EXTERNAL =")
     assert tagged(answer, "a1") == b"a1 NO [CANNOT] Unsupported authentication mechanism"
+
+
+async def test_an_oauth_user_naming_a_delegated_mailbox_still_gets_it_under_shared(talk: Talk, issuer: Issuer) -> None:
+    token = issuer.token(USER_NATIONAL_ID)
+    answer = await talk.cmd(b"a1 AUTHENTICATE XOAUTH2 " + b64(f"user={SHARED}\1auth=Bearer {token}\1\1".encode()))
+    assert tagged(answer, "a1").endswith(b"] Logged in")
+    assert talk.session.user is not None and talk.session.user.mailbox.address == USER
+    assert b"Shared/cardiologie@example.test/INBOX" in await talk.cmd('a2 LIST "" "Shared/*/INBOX"')

@@ -62,3 +62,11 @@ async def test_access_to_a_shared_mailbox_is_traced_under_its_address(talk: Talk
     await talk.cmd(f"a1 SELECT {INBOX}")
     entry = (await talk.traced(store, SHARED))[0]
     assert (entry.actor, entry.action, entry.result) == ("dr.bernard@example.test", "imap.select", "ok")
+
+
+async def test_with_every_right_a_delegate_creates_and_deletes_folders_in_the_shared_mailbox(talk: Talk) -> None:
+    await talk.login()
+    assert tagged(await talk.cmd(f"a1 CREATE Shared/{SHARED}/Dossiers"), "a1") == b"a1 OK CREATE completed"
+    assert f"Shared/{SHARED}/Dossiers".encode() in await talk.cmd(f'a2 LIST "" "Shared/{SHARED}/D*"')
+    assert tagged(await talk.cmd(f"a3 DELETE Shared/{SHARED}/Dossiers"), "a3") == b"a3 OK DELETE completed"
+    assert tagged(await talk.cmd("a4 CREATE Shared/nobody@example.test/X"), "a4").startswith(b"a4 NO [CANNOT]")
