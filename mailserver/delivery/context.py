@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailserver.delivery.domains import LocalDomains
+from mailserver.delivery.mailbox_cache import MailboxCache
 from mailserver.delivery.outbound import DeliveryReports, OutboundQueue
 from mailserver.delivery.pharmacies import NoPharmacies, Pharmacies
 from mailserver.delivery.trust.space import TrustSpace
@@ -36,6 +37,8 @@ class DeliveryContext:
     reports: DeliveryReports | None = None
     clock: Callable[[], datetime] = utcnow
     threads: PatientThreads = field(init=False)
+    mailboxes: MailboxCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.threads = PatientThreads(self.store.engine, self.clock)
+        self.mailboxes = MailboxCache(self.store.accounts)

@@ -40,7 +40,7 @@ async def add_recipient(
             return _refused(patient_sending.NO_PATIENT_TO_PATIENT, txn, address)
         txn.recipients.append(Recipient(address, "remote", notify, orcpt))
         return ACCEPT
-    box = await ctx.store.accounts.get_mailbox(address)
+    box = await ctx.mailboxes.get(address)
     if kind == "patient":
         patient = await ctx.store.accounts.get_patient(address.partition("@")[0].upper())
         status = patient.status if patient is not None and box is not None else "unknown"
