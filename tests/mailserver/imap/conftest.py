@@ -285,7 +285,9 @@ async def services(store: Store, issuer: Issuer, dev_pki: PKIFixture) -> AsyncIt
     await populate(store)
     view = ImapView(store)
     await view.start()
-    yield build_services(store, view, issuer, dev_pki)
+    services = build_services(store, view, issuer, dev_pki)
+    yield services
+    await services.access_log.close()  # queued traces are written before the store goes
     await view.close()
 
 
