@@ -15,14 +15,11 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Protocol
 
+from mailserver.auth import setup as auth_setup
 from mailserver.auth.authenticator import Authenticator
-from mailserver.auth.limiter import FailureLimiter, Sleep
-from mailserver.auth.oidc import TokenValidator
-from mailserver.auth.peer import CertificateVerifier
+from mailserver.auth.limiter import Sleep
 from mailserver.config import Settings, resolve_path
 from mailserver.crypto.tls import server_context
 from mailserver.errors import ConfigError
@@ -30,8 +27,7 @@ from mailserver.imap import replies
 from mailserver.imap.access_log import AccessLog
 from mailserver.imap.server import Door, close_sessions, serve
 from mailserver.imap.services import ImapServices, SessionLimits
-from mailserver.store import Store, utcnow
-from mailserver.store.authlimits import AuthLimits
+from mailserver.store import Store
 from mailserver.store.imap_session_support import AccessRecord, record_accesses
 from mailserver.store.imapview import ImapView
 
@@ -98,7 +94,7 @@ async def build(
     view = ImapView(store)
     await view.start()
     if authenticator is None:
-        authenticator = _authenticator(settings, store, anchors, auth_base_delay, auth_sleep)
+        authenticator = auth_setup.authenticator(settings, store, base_delay=auth_base_delay, sleep=auth_sleep)
     imap = settings.imap
     services = ImapServices(
         view=view,
@@ -130,38 +126,6 @@ async def build(
 
 async def _write(store: Store, records: Sequence[AccessRecord]) -> None:
     await record_accesses(store, records)
-
-
-def _authenticator(
-    settings: Settings, store: Store, anchors: list[Path], base_delay: float, sleep: Sleep
-) -> Authenticator:
-    """The same authenticator as SMTP submission's (`mailserver.auth`), built from the same settings."""
-    auth = settings.auth
-    limiter = FailureLimiter(
-        AuthLimits(store.engine, utcnow),
-        max_failures=auth.max_failures,
-        lockout=timedelta(seconds=auth.lockout_seconds),
-        base_delay=base_delay,
-        sleep=sleep,
-    )
-    tokens = None
-    if auth.oidc_issuer and auth.oidc_jwks:
-        jwks = auth.oidc_jwks
-        if not jwks.lower().startswith(("https://", "http://")):
-            jwks = str(resolve_path(settings, jwks))
-        tokens = TokenValidator(
-            issuer=auth.oidc_issuer,
-            audience=auth.oidc_audience,
-            jwks_source=jwks,
-            national_id_claim=auth.national_id_claim,
-            clock=utcnow,
-        )
-    crls = [
-        c if c.lower().startswith(("http://", "https://")) else str(resolve_path(settings, c))
-        for c in settings.trust.crls
-    ]
-    verifier = CertificateVerifier.from_files(anchors, crls, clock=utcnow)
-    return Authenticator(store.accounts, limiter, store.audit, tokens=tokens, certificates=verifier)
 
 
 def _host_port(address: str) -> tuple[str, int]:
