@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 DEFAULT_POLL_INTERVAL = 0.04
 RECONNECT_DELAY = 1.0
 START_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
 
 
 class FolderWatch:
@@ -84,6 +85,7 @@ class ChangeFeed:
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
         self._listening = asyncio.Event()
+        self._stop = asyncio.Event()
 
     async def start(self) -> None:
         """Start listening (PostgreSQL) or polling (SQLite). Returns once changes are being received."""
@@ -97,13 +99,19 @@ class ChangeFeed:
             self._task = asyncio.create_task(self._poll())
 
     async def close(self) -> None:
+        """Stop between two reads: a task cancelled inside a pool checkout would leak its connection."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        self._stop.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                async with asyncio.timeout(STOP_TIMEOUT):
+                    await asyncio.shield(self._task)
+            except TimeoutError:  # stuck connecting to PostgreSQL: nothing of the pool is held there
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
 
     def watch(self, folder_id: int, modseq: int) -> FolderWatch:
@@ -130,40 +138,50 @@ class ChangeFeed:
         current = await self._reader.highest_modseqs(ids)
         self.dispatch([(folder_id, current.get(folder_id, FOLDER_GONE)) for folder_id in ids])
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less when the feed is stopping."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stop.wait()
+
     async def _poll(self) -> None:
-        while True:
+        while not self._stop.is_set():
             if self._watches:
                 try:
                     await self._catch_up()
                 except Exception:  # a locked or unreachable database must not end the feed
                     log.warning("change feed poll failed", exc_info=True)
-            await asyncio.sleep(self._poll_interval)
+            await self._pause(self._poll_interval)
 
     async def _listen(self) -> None:
         import asyncpg  # the PostgreSQL driver; SQLite deployments never load it
 
         dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while True:
+        while not self._stop.is_set():
             lost = asyncio.Event()
             try:
                 conn = await asyncpg.connect(dsn)
             except (OSError, asyncpg.PostgresError):
                 log.warning("change feed cannot connect; retrying", exc_info=True)
-                await asyncio.sleep(RECONNECT_DELAY)
+                await self._pause(RECONNECT_DELAY)
                 continue
             try:
                 conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
                 self._listening.set()
                 await self._catch_up()  # what changed while no one listened
-                await lost.wait()
-                log.warning("change feed connection lost; reconnecting")
+                stop, drop = asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(lost.wait())
+                await asyncio.wait({stop, drop}, return_when=asyncio.FIRST_COMPLETED)
+                stop.cancel()
+                drop.cancel()
+                if lost.is_set():
+                    log.warning("change feed connection lost; reconnecting")
             except (OSError, asyncpg.PostgresError):
                 log.warning("change feed listener failed; reconnecting", exc_info=True)
             finally:
                 if not conn.is_closed():
                     await conn.close()
-            await asyncio.sleep(RECONNECT_DELAY)
+            await self._pause(RECONNECT_DELAY)
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         change = parse_payload(payload)
