@@ -43,7 +43,8 @@ example: $(VENV)/.installed
 
 ## make bench: run the benchmarks (they install their reference servers from Debian)
 bench: $(VENV)/.installed
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@# As modules from the repository root: run as files, bench/directory.py would shadow the directory package.
+	@for b in bench/*.py; do m=$$(basename $$b .py); echo "== bench.$$m"; $(BIN)/python -m bench.$$m || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .hypothesis
