@@ -51,7 +51,7 @@ from imapbench.profile import profile_cold, profile_warm  # noqa: E402
 from ingest.caducee import machine  # noqa: E402
 
 
-def measure_caducee(instance: CaduceeImap, count: int, results: report.Results) -> None:
+def measure_caducee(instance: CaduceeImap, count: int, start: int, results: report.Results) -> None:
     wait_for_quiet()
     instance.start()
     try:
@@ -59,7 +59,7 @@ def measure_caducee(instance: CaduceeImap, count: int, results: report.Results) 
         measured = operations.measure(
             instance.imaps, instance.client_tls(), corpus.ADDRESS, PASSWORD, count, instance.memory
         )
-        results.add("Caducée", count, measured, load)
+        results.add("Caducée", count, start, measured, load)
     finally:
         instance.stop()
 
@@ -75,13 +75,15 @@ def profile_caducee(instance: CaduceeImap, count: int, results: report.Results) 
     results.profiles[count] = f"{cold}\n{warm}"
 
 
-def measure_dovecot(server: dovecot.Dovecot, tls: ssl.SSLContext, count: int, results: report.Results) -> None:
+def measure_dovecot(
+    server: dovecot.Dovecot, tls: ssl.SSLContext, count: int, start: int, results: report.Results
+) -> None:
     wait_for_quiet()
     server.start()
     try:
         load = load_average()
         measured = operations.measure(server.imaps, tls, corpus.ADDRESS, PASSWORD, count, server.memory)
-        results.add("Dovecot", count, measured, load)
+        results.add("Dovecot", count, start, measured, load)
     finally:
         server.stop()
 
@@ -173,9 +175,10 @@ def run(root: Path, args: argparse.Namespace, results: report.Results) -> None:
             built["Dovecot"] = size
         state.write_text(json.dumps(built))
         print(f"measuring at {size} messages", flush=True)
-        measure_caducee(instance, size, results)
-        if reference is not None:
-            measure_dovecot(reference, instance.client_tls(), size, results)
+        for start in (1, 2):
+            measure_caducee(instance, size, start, results)
+            if reference is not None:
+                measure_dovecot(reference, instance.client_tls(), size, start, results)
     if args.profile:
         print("profiling", flush=True)
         profile_caducee(instance, args.messages, results)
