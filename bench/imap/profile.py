@@ -4,9 +4,9 @@ summarised as the functions with the largest share of the samples.
 Owns `profile_warm(...)` (each operation repeats for a few seconds in one session under the profiler) and
 `profile_cold(...)` (each cold operation once, on a freshly started server, the profiler attached before it),
 both returning Markdown: per operation, the top functions of our code by inclusive share (the time spent in them
-and below) and the top frames by self share (where the CPU actually was). Needs py-spy (a test extra of the
-project) and the right to trace the server (root here). Timings taken while profiling are never reported:
-sampling slows the process down.
+and below) and the top frames by self share (where the CPU actually was). Needs py-spy (`pip install py-spy`, not
+a declared dependency; without it the profile says so) and the right to trace the server (root here). Timings
+taken while profiling are never reported: sampling slows the process down.
 """
 
 from __future__ import annotations
