@@ -109,7 +109,9 @@ async def _from_memory(
 ) -> None:
     """UID, FLAGS and MODSEQ straight from the snapshot arrays, formatted in bulk and written in large chunks."""
     uids, flags, modseqs = selected.uids, selected.flags, selected.modseqs
-    encoded = {text: text.encode("ascii") for text in {id(t): t for t in flags}.values()}  # few distinct texts
+    uid_flags = items == (FetchAttribute.UID, FetchAttribute.FLAGS)
+    # Few distinct texts, but finding them walks every message (12 ms per 100,000 here): not for UID FLAGS.
+    encoded = {} if uid_flags else {text: text.encode("ascii") for text in {id(t): t for t in flags}.values()}
     pieces = {FetchAttribute.UID: b"UID %d", FetchAttribute.FLAGS: b"FLAGS (%b)", FetchAttribute.MODSEQ: b"MODSEQ (%d)"}
     template = b"* %d FETCH (" + b" ".join(pieces[item] for item in items) + b")\r\n"  # type: ignore[index]
     columns: dict[FetchItem, Callable[[int], int | bytes]] = {
@@ -118,7 +120,6 @@ async def _from_memory(
         FetchAttribute.MODSEQ: modseqs.__getitem__,
     }
     getters = [columns[item] for item in items]
-    uid_flags = items == (FetchAttribute.UID, FetchAttribute.FLAGS)
     for first, last in intervals:
         for start in range(first, last + 1, LINES_PER_WRITE):
             span = range(start, min(start + LINES_PER_WRITE, last + 1))
