@@ -1,6 +1,6 @@
 """IMAP benchmark: a 100,000-message mailbox on our server and on Dovecot, the same operations in the same run.
 
-Builds one mailbox of N distinct messages of about 4 KB (bench/imap/corpus.py) twice: in Caducée by direct
+Builds one mailbox of N distinct messages of about 4 KB (bench/imapbench/corpus.py) twice: in Caducée by direct
 delivery through the store (`store.mail.deliver`, the delivery path itself, group-committed), and in a private
 Dovecot (Debian's packages, its own config in a temp folder, loopback ports) as Maildir files that `doveadm` then
 indexes. At 10,000 messages and again at N, on freshly started servers, over implicit TLS, it times the first and
@@ -10,7 +10,8 @@ also times the delay from a delivery's `250` (SMTP submission for Caducée, LMTP
 delivery door) to the `* n EXISTS` in an IDLE session. Prints a table with ratios and writes the `## IMAP` section
 of BENCHMARKS.md with the machine, the date and the load average.
 
-Usage: python bench/imap.py [--messages 100000] [--first 10000] [--no-dovecot] [--no-write] [--profile]
+Usage: python -m bench.imap [--messages 100000] [--first 10000] [--no-dovecot] [--no-write] [--profile]
+       [--work DIR]   (or python bench/imap.py ...)
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _load(name: str, folder: Path) -> None:
 
 
 _load("ingest", HERE / "ingest")
-_load("imapbench", HERE / "imap")
+_load("imapbench", HERE / "imapbench")
 
 from imapbench import corpus, dovecot, operations, report  # noqa: E402
 from imapbench.caducee import PASSWORD, CaduceeImap  # noqa: E402

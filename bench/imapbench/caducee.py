@@ -20,9 +20,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from imapbench import corpus
 from ingest.caducee import cli, free_port
 
+from imapbench import corpus
 from mailserver import config, runtime
 from mailserver.message import summarise, to_json
 from mailserver.store.mail import NewMessage

@@ -114,7 +114,8 @@ def profile_cold(server: Server, context: ssl.SSLContext, user: str, password: s
 
 
 class Server(Protocol):
-    imaps: int
+    @property
+    def imaps(self) -> int: ...
 
     @property
     def pid(self) -> int: ...

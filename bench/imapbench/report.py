@@ -126,13 +126,13 @@ def render(r: Results) -> str:
         f"Measured {r.started:%Y-%m-%d %H:%M} UTC on {r.machine}; Dovecot {r.dovecot_version or 'not run'}. "
         f"Load average before the run {r.load_before}, after {r.load_after}; the load at the start of each "
         "measurement is in its column (the machine is shared with other test runs).",
-        "One mailbox of distinct ~4 KB messages (bench/imap/corpus.py), the same bytes in both servers: Caducée "
+        "One mailbox of distinct ~4 KB messages (bench/imapbench/corpus.py), the same bytes in both servers: Caducée "
         "filled by direct delivery through the store (`store.mail.deliver`, group commit) into SQLite; Dovecot "
         "(default settings, Maildir) given the same messages as files in cur/, indexed by `doveadm` before the "
         "run. Each size is measured twice on each server: on its first start after the mailbox was built (Dovecot's "
         "cache file still empty) and on the next start (Dovecot's index and cache files as the first session left "
         "them; Caducée keeps nothing between processes). Cold = first time in the new process (the OS page cache is "
-        "warm); warm = median of 3-5 repeats; over implicit TLS, by a raw-socket client (bench/imap/wire.py). "
+        "warm); warm = median of 3-5 repeats; over implicit TLS, by a raw-socket client (bench/imapbench/wire.py). "
         "Ratio = Caducée's time / Dovecot's on the same start (lower is better). Run `make bench` or "
         "`python bench/imap.py` to reproduce.",
         "",
