@@ -92,8 +92,17 @@ async def run_queue(rt: Runtime, stop: asyncio.Event) -> None:
         await rt.queue.runner.run(stop)
 
 
+async def index_text(rt: Runtime, _stop: asyncio.Event) -> None:
+    """The text a previous run left out of the search index (SQLite) is indexed in the background."""
+    rt.store.mail.start_indexing()
+
+
 Background = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
-BACKGROUND: list[Background] = [run_queue, imap_listeners.stop_when]  # IMAP: `* BYE` to every session at stop
+BACKGROUND: list[Background] = [
+    run_queue,
+    index_text,
+    imap_listeners.stop_when,
+]  # IMAP: `* BYE` to every session at stop
 
 
 class JsonFormatter(logging.Formatter):

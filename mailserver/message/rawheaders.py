@@ -39,7 +39,9 @@ def body_offset(raw: bytes, start: int = 0, end: int | None = None) -> int:
     if raw.startswith(b"\n", start, stop):
         return start + 1
     crlf = raw.find(b"\n\r\n", start, stop)
-    lf = raw.find(b"\n\n", start, stop)
+    # A bare-LF blank line can only win if it comes first: search before the CRLF one only (a CRLF message has
+    # none, and scanning its whole body for one cost more than the rest of the parse for large messages).
+    lf = raw.find(b"\n\n", start, stop if crlf < 0 else crlf + 1)
     if crlf < 0 and lf < 0:
         return stop
     if lf < 0 or (0 <= crlf < lf):

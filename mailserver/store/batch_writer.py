@@ -37,18 +37,32 @@ class BatchWriter:
             configure_sqlite(self._sync)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="caducee-sqlite-writer")
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run `work(conn)` in one write transaction and commit; returns its result after the commit."""
+    async def run(self, work: Callable[[Connection], T], *, durable: bool = True) -> T:
+        """Run `work(conn)` in one write transaction and commit; returns its result after the commit.
+
+        `durable=False` (SQLite) commits without its own fsync (WAL, synchronous=NORMAL): the next durable
+        commit flushes it, and a crash before then rolls it back whole. For work that can be redone (indexes).
+        """
         if self._sync is None:
             async with writer(self._engine).begin() as conn:
                 return await conn.run_sync(work)
         assert self._thread is not None
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, work)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, work, durable)
 
-    def _in_thread(self, work: Callable[[Connection], T]) -> T:
+    def _in_thread(self, work: Callable[[Connection], T], durable: bool) -> T:
         assert self._sync is not None
-        with self._sync.begin() as conn:
-            return work(conn)
+        with self._sync.connect() as conn:
+            if durable:
+                with conn.begin():
+                    return work(conn)
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with conn.begin():
+                    return work(conn)
+            finally:
+                raw.execute("PRAGMA synchronous=FULL")  # DESIGN.md §5, as engine._sqlite_pragmas sets it
 
     def close(self) -> None:
         if self._thread is not None:

@@ -3,8 +3,9 @@
 Owns `message_search` and `message_text` (one row each per stored message, written at delivery in the delivery's
 transaction: the header fields SEARCH, SORT and THREAD use; the header and body text), `noselect_folders`
 (RFC 3501 §6.3.4: a deleted folder that still has children keeps its name as \\Noselect) and
-`uidvalidity_counters` (RFC 3501 §2.3.1.1: a name never gets the same UIDVALIDITY twice), and the names of the
-full-text objects the migration creates.
+`uidvalidity_counters` (RFC 3501 §2.3.1.1: a name never gets the same UIDVALIDITY twice), `folder_snapshots` (the
+SELECT snapshot of big folders, kept between processes), and the names of the full-text objects the migration
+creates.
 
 Search text is stored casefolded (`str.casefold`): substring tests are then exact and backend-independent, and
 the full-text indexes only accelerate them:
@@ -16,7 +17,7 @@ Objects outside `metadata` carry the prefix `fts_` (see `extensions.UNMANAGED_PR
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, LargeBinary, String, Table, Text
 
 from mailserver.store.schema import Id, Stamp, metadata
 
@@ -63,6 +64,19 @@ uidvalidity_counters = Table(
     metadata,
     Column("mailbox_id", Id, ForeignKey("mailboxes.id", ondelete="CASCADE"), primary_key=True),
     Column("last", BigInteger, nullable=False),  # the highest UIDVALIDITY ever given in this mailbox
+)
+
+# The SELECT snapshot of a big folder as last read (`imap_snapshot`), so that a new process opens it by reading one
+# row and the changes since, as Dovecot does with its index files. Valid for its UIDVALIDITY; brought up to date
+# from the rows and expunges above its HIGHESTMODSEQ. Holds UIDs, modseqs and flags, never content.
+folder_snapshots = Table(
+    "folder_snapshots",
+    metadata,
+    Column("folder_id", Id, ForeignKey("folders.id", ondelete="CASCADE"), primary_key=True),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("uidnext", BigInteger, nullable=False),
+    Column("highestmodseq", BigInteger, nullable=False),  # every change up to this modseq is in `data`
+    Column("data", LargeBinary, nullable=False),  # `imap_snapshot.encode`
 )
 
 # Created by migration 0300_imap outside `metadata` (its DDL is written out literally in that revision): on SQLite

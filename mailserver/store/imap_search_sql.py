@@ -3,7 +3,8 @@
 Owns the WHERE clause of SEARCH, SORT and THREAD. Every leaf is two-valued (never NULL, so NOT is sound), and
 each translation says whether it is exact. Text tests are substring tests on casefolded text (see `imap_schema`):
 - SQLite: a needle of 3 characters or more goes through the FTS5 trigram index (a phrase query there is an exact
-  substring test); shorter needles use instr() on the column (also exact, without the index);
+  substring test); shorter needles use instr() on the column (also exact, without the index). Message text that
+  the deferred indexer has not reached yet (ids above its watermark, `imap_textindex`) is tested with instr();
 - PostgreSQL: `LIKE '%needle%'` on the column (exact; the pg_trgm GIN index serves it when the planner wants).
 HEADER name value cannot be exact here (the value must lie in that field's line): SQL keeps a superset (both the
 name and the value occur in the header text) and `imap_search_check` re-tests the candidates. So do UID sets of
@@ -58,12 +59,15 @@ from mailserver.store.imap_criteria import (
 )
 from mailserver.store.imap_index import fold
 from mailserver.store.imap_schema import FTS_TABLES, message_search, message_text
+from mailserver.store.imap_textindex import PROGRESS_TABLE
 from mailserver.store.imap_uidsets import MAX_SINGLES, MAX_TERMS, normalised
 from mailserver.store.schema import folder_messages, messages
 
 TRIGRAM = 3  # shortest needle the trigram indexes can serve
 _BLANKS = re.compile(r"\s+")
 _FTS = {name: table(fts, column("rowid"), column(fts)) for name, fts in FTS_TABLES.items()}
+_PROGRESS = table(PROGRESS_TABLE, column("upto"))
+_TEXT_INDEXED_UPTO = select(_PROGRESS.c.upto).scalar_subquery()
 
 
 def body_needle(value: str) -> str:
@@ -170,8 +174,12 @@ class Translation:
             return and_(present, func.instr(col, needle) > 0)
         phrase = '"' + needle.replace('"', '""') + '"'
         content = "message_text" if col.table is message_text else "message_search"
-        indexed = select_fts(content, f"{col.name} : {phrase}")
-        return folder_messages.c.message_id.in_(indexed)
+        indexed = folder_messages.c.message_id.in_(select_fts(content, f"{col.name} : {phrase}"))
+        if content == "message_search":
+            return indexed
+        # The text above the indexer's watermark is not in the index yet: test it directly (an exact test too).
+        tail = and_(folder_messages.c.message_id > _TEXT_INDEXED_UPTO, present, func.instr(col, needle) > 0)
+        return or_(indexed, tail)
 
     def _date(self, node: DateIs) -> ColumnElement[bool]:
         if node.of is DateOf.SENT:  # RFC 3501 §6.4.4: the Date header's own day, time and zone disregarded

@@ -23,6 +23,7 @@ from mailserver.store.batch_writer import BatchWriter
 from mailserver.store.blobs import BlobCipher, SealedBlob
 from mailserver.store.imap_index import SearchRow, search_row, split_row
 from mailserver.store.imap_schema import message_search, message_text
+from mailserver.store.imap_textindex import QUIET, TextIndexer, index_chunk
 from mailserver.store.records import Delivered, Folder
 from mailserver.store.schema import blobs, deliveries, expunged, folder_messages, folders, messages
 
@@ -105,10 +106,39 @@ class MailStore:
         self._runner: asyncio.Task[None] | None = None
         self._listeners: list[ChangeListener] = []
         self._batches = BatchWriter(engine)
+        self._last_submit = 0.0  # loop time of the last delivery or append
+        # SQLite: message text reaches the trigram index after the commit (see imap_textindex).
+        self._indexer = TextIndexer(self._index_chunk, self._delivering) if engine.dialect.name == "sqlite" else None
 
     def close(self) -> None:
         """Stop the writer thread (SQLite) once no delivery is pending."""
+        if self._indexer is not None:
+            self._indexer.cancel()
         self._batches.close()
+
+    # ------------------------------------------------------------------ deferred text index (SQLite)
+    def start_indexing(self) -> None:
+        """Index, in the background, the message text a previous run left unindexed (serving processes)."""
+        if self._indexer is not None:
+            self._indexer.kick()
+
+    def pause_indexing(self) -> None:
+        """No background indexing in this process from now on (`index_text` still indexes on demand)."""
+        if self._indexer is not None:
+            self._indexer.paused = True
+            self._indexer.cancel()
+
+    async def index_text(self) -> None:
+        """Index all unindexed message text now; returns once done (tests and maintenance)."""
+        if self._indexer is not None:
+            await self._indexer.drain()
+
+    async def _index_chunk(self, budget: int) -> tuple[int, int]:
+        return await self._batches.run(lambda conn: index_chunk(conn, budget), durable=False)
+
+    def _delivering(self) -> bool:
+        recent = asyncio.get_running_loop().time() - self._last_submit < QUIET
+        return recent or bool(self._pending) or (self._runner is not None and not self._runner.done())
 
     # ------------------------------------------------------------------ change feed
     def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
@@ -140,7 +170,11 @@ class MailStore:
     async def _submit(self, message: NewMessage, targets: list[tuple[int, str, str]], dedupe: bool) -> list[Delivered]:
         sealed = self._cipher.seal(message.raw)
         job = _Job(message, sealed, targets, dedupe, search_row(message.raw, message.summary_json))
-        job.future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        job.future = loop.create_future()
+        self._last_submit = loop.time()
+        if self._indexer is not None:
+            self._indexer.delivered(len(job.search.header_text) + len(job.search.body_text))
         self._pending.append(job)
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
@@ -164,6 +198,8 @@ class MailStore:
                 continue
             for job, res in zip(batch, results, strict=True):
                 self._settle(job, res)
+        if self._indexer is not None:
+            self._indexer.kick()
 
     def _settle(self, job: _Job, result: list[Delivered]) -> None:
         if not job.future.done():
@@ -251,7 +287,8 @@ class MailStore:
         )
         mpk = res.inserted_primary_key
         assert mpk is not None
-        _insert_search_row(conn, int(mpk[0]), search)  # in the same transaction: SEARCH never misses it
+        # In the same transaction: SEARCH never misses it (on SQLite, the text's trigram index follows the commit).
+        _insert_search_row(conn, int(mpk[0]), search)
         return int(mpk[0])
 
     # ------------------------------------------------------------------ reading

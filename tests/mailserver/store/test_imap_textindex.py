@@ -1,0 +1,124 @@
+"""The deferred trigram index of message text (SQLite): SEARCH is exact before, during and after indexing, the
+watermark only moves over indexed rows, and deleting unindexed text never corrupts the FTS5 index."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from mailserver.store import Store
+from mailserver.store.imap_criteria import TextContains
+from mailserver.store.imap_flagtext import FlagOperation
+from mailserver.store.imapview import ImapView
+from tests.mailserver.store.imap_corpus import fill, inbox_id, mailbox, message_bytes, new_message
+
+
+@pytest.fixture
+def sqlite_store(store: Store) -> Store:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL indexes text with pg_trgm GIN indexes at insert; the watermark is SQLite's")
+    return store
+
+
+async def _scalar(store: Store, sql: str) -> int:
+    async with store.engine.connect() as conn:
+        return int((await conn.execute(text(sql))).scalar_one())
+
+
+async def _indexed_ids(store: Store) -> list[int]:
+    """The messages the index itself holds (a MATCH reads the index; a plain scan would read the content table).
+    Every test message says "patient"."""
+    query = text("SELECT rowid FROM fts_message_text WHERE fts_message_text MATCH '\"patient\"' ORDER BY rowid")
+    async with store.engine.connect() as conn:
+        return [int(r[0]) for r in await conn.execute(query)]
+
+
+async def _integrity(store: Store) -> None:
+    """FTS5's own checks (they raise "database disk image is malformed"): the index is consistent in itself, and,
+    once the indexer has caught up, with every row of the content table."""
+    check = "INSERT INTO fts_message_text(fts_message_text, rank) VALUES ('integrity-check', :with_content)"
+    async with store.engine.begin() as conn:
+        await conn.execute(text(check), {"with_content": 0})
+    await store.mail.index_text()
+    async with store.engine.begin() as conn:
+        await conn.execute(text(check), {"with_content": 1})
+
+
+async def _search(view: ImapView, inbox: int, needle: str) -> list[int]:
+    return (await view.search.search(inbox, TextContains(needle))).uids.tolist()
+
+
+async def test_search_finds_text_before_and_after_it_is_indexed(sqlite_store: Store) -> None:
+    store, view = sqlite_store, ImapView(sqlite_store)
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 3)
+    assert await _scalar(store, "SELECT upto FROM fts_text_progress") == 0
+    assert await _indexed_ids(store) == []
+    assert await _search(view, inbox, "patient numéro 1") == [2]  # the tail, tested with instr()
+    await store.mail.index_text()
+    top = await _scalar(store, "SELECT max(message_id) FROM message_text")
+    assert await _scalar(store, "SELECT upto FROM fts_text_progress") == top
+    assert len(await _indexed_ids(store)) == 3
+    await fill(store, box.id, 2, start=3)  # two more, above the watermark
+    assert await _search(view, inbox, "patient numéro 1") == [2]  # the index
+    assert await _search(view, inbox, "patient numéro 4") == [5]  # the tail
+    assert await _search(view, inbox, "numéro") == [1, 2, 3, 4, 5]  # both at once, in UID order
+    await _integrity(store)
+
+
+async def test_the_background_indexer_catches_up_once_deliveries_pause(sqlite_store: Store) -> None:
+    store = sqlite_store
+    box = await mailbox(store)
+    await fill(store, box.id, 4)
+    top = await _scalar(store, "SELECT max(message_id) FROM message_text")
+    for _ in range(100):
+        if await _scalar(store, "SELECT upto FROM fts_text_progress") == top:
+            break
+        await asyncio.sleep(0.05)
+    assert await _scalar(store, "SELECT upto FROM fts_text_progress") == top
+    assert len(await _indexed_ids(store)) == 4
+    await _integrity(store)
+
+
+async def test_deleting_indexed_and_unindexed_text_keeps_the_index_sound(sqlite_store: Store) -> None:
+    store, view = sqlite_store, ImapView(sqlite_store, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 2)
+    await store.mail.index_text()
+    await fill(store, box.id, 2, start=2)  # unindexed
+    await view.flags.store(inbox, [(1, 4)], FlagOperation.ADD, ["\\Deleted"])
+    await view.flags.expunge(inbox)
+    await view.gc.collect()
+    assert await _scalar(store, "SELECT count(*) FROM message_text") == 0
+    assert await _indexed_ids(store) == []
+    await _integrity(store)
+    await store.mail.index_text()
+    assert await _indexed_ids(store) == []
+
+
+async def test_text_written_below_the_watermark_is_indexed_at_once(sqlite_store: Store) -> None:
+    """A search row added later for an old message (stored earlier without one) goes into the index by trigger."""
+    store, view = sqlite_store, ImapView(sqlite_store)
+    box = await mailbox(store)
+    other = await mailbox(store, "dr.autre@example.test")
+    store.mail.pause_indexing()
+    await fill(store, box.id, 3)
+    await store.mail.index_text()
+    async with store.engine.begin() as conn:
+        first = (await conn.execute(text("SELECT min(message_id) FROM message_text"))).scalar_one()
+        # As the outbound queue stores a message: without search rows.
+        await conn.execute(text("DELETE FROM message_text WHERE message_id = :id"), {"id": first})
+        await conn.execute(text("DELETE FROM message_search WHERE message_id = :id"), {"id": first})
+    assert len(await _indexed_ids(store)) == 2
+    # The same bytes to another mailbox: the message stored earlier gets its search row again, below the watermark.
+    await store.mail.deliver(new_message(message_bytes(0)), [other.id])
+    assert len(await _indexed_ids(store)) == 3
+    assert await _search(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
+    await _integrity(store)
