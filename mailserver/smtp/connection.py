@@ -29,6 +29,7 @@ from mailserver.smtp.syntax import CommandError, split_command
 log = logging.getLogger("caducee.smtp")
 
 READ_CHUNK = 256 * 1024
+HELD_REPLIES_MAX = 64 * 1024  # replies held for a pipelining client are sent at least this often
 _ERROR_CODES = frozenset({500, 501, 502, 503, 504, 530, 538, 555})
 
 
@@ -61,6 +62,7 @@ class SmtpConnection(SMTP):
         self.door = door
         self.tls_available = tls_context is not None and not door.implicit_tls
         self.state = SessionState(client_ip="")
+        self._held = bytearray()  # replies not yet written (see `push`)
 
     # ------------------------------------------------------------------ transport and TLS
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -97,11 +99,31 @@ class SmtpConnection(SMTP):
 
     def _timeout_cb(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
-            self._writer.write(replies.IDLE_TIMEOUT.line().encode() + b"\r\n")  # RFC 5321 §4.5.3.2
+            self._held += replies.IDLE_TIMEOUT.line().encode() + b"\r\n"  # RFC 5321 §4.5.3.2
+            self._writer.write(bytes(self._held))
+            self._held.clear()
         log.info("idle timeout", extra={"session": self.state.session_id})
         super()._timeout_cb()  # type: ignore[no-untyped-call]
 
     # ------------------------------------------------------------------ replies
+    async def push(self, status: str) -> None:
+        """Hold a reply line; `flush` writes the held lines at once. RFC 2920 §3.1 lets a server hold the replies
+        to pipelined commands until it must wait for input: the loop flushes before each read that would wait
+        (and before DATA's content, STARTTLS's handshake, and closing), so a pipelined MAIL, RCPT and DATA cost
+        one TLS record and one send() instead of three."""
+        self._held += status.encode("utf-8") + b"\r\n"
+        if len(self._held) >= HELD_REPLIES_MAX:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self._held:
+            return
+        data = bytes(self._held)
+        self._held.clear()
+        if self.transport is not None and not self.transport.is_closing():
+            self._writer.write(data)
+            await self._writer.drain()
+
     async def reply(self, reply: Reply, **fields: object) -> None:
         await self.push(reply.line(**fields))
         if reply.closes:
@@ -116,11 +138,13 @@ class SmtpConnection(SMTP):
     async def send_lines(self, code: int, lines: list[str]) -> None:
         """A multiline reply (RFC 5321 §4.2.1): `250-...` lines, then `250 ...`, written at once."""
         out = [f"{code}-{text}" for text in lines[:-1]] + [f"{code} {lines[-1]}"]
-        self._writer.write("".join(f"{line}\r\n" for line in out).encode())
-        await self._writer.drain()
+        await self.push("\r\n".join(out))
 
     def close(self) -> None:
         if self.transport is not None:
+            if self._held and not self.transport.is_closing():
+                self._writer.write(bytes(self._held))  # the transport sends what it has before it closes
+            self._held.clear()
             self.transport.close()
 
     async def handle_exception(self, error: Exception) -> str:
@@ -136,6 +160,8 @@ class SmtpConnection(SMTP):
     # ------------------------------------------------------------------ reading
     async def read_line(self, limit: int) -> str | None:
         """One line without its CRLF; None (after replying) when it is too long or not CRLF-terminated."""
+        if self._held and b"\n" not in self._reader._buffer:  # type: ignore[attr-defined]
+            await self.flush()  # the client waits for our replies before it sends more
         try:
             raw = await self._reader.readuntil(b"\n")
         except asyncio.LimitOverrunError as exc:
@@ -169,6 +195,7 @@ class SmtpConnection(SMTP):
 
     async def read_data(self) -> DataResult:
         """Message data up to CRLF.CRLF (RFC 5321 §4.1.1.4), read in chunks; what follows stays for the loop."""
+        await self.flush()  # the 354 (RFC 2920 §3.1: the client waits for it before sending the content)
         limits = self.services.limits
         scanner = DataScanner(limits.max_message_size, limits.max_header_fields)
         while True:

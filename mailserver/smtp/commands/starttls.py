@@ -31,6 +31,7 @@ async def run(conn: SmtpConnection, arg: str) -> None:
         await conn.reply(replies.TLS_UNAVAILABLE)
         return
     await conn.reply(replies.READY_TLS)
+    await conn.flush()  # the 220 goes out in clear, before the handshake
     waiter = conn.loop.create_future()
     conn._tls_protocol = sslproto.SSLProtocol(conn.loop, conn, conn.tls_context, waiter, server_side=True)
     conn._original_transport = conn.transport
