@@ -4,7 +4,9 @@ Owns the session's copy of the SELECT snapshot (parallel arrays in UID order), t
 sequence numbers and UIDs (RFC 3501 §2.3.1.2), the resolution of sequence sets and UID sets into UID ranges, and
 the expunges learnt but not yet told (RFC 3501 §7.4.1: the numbers stay until an EXPUNGE may be sent). Works on
 intervals and arrays, never on per-message objects, so that a 100,000-message folder costs a few megabytes and
-`FETCH 1:*` needs no query. Never talks to the store (the `updates` module brings changes in).
+`FETCH 1:*` needs no query. The arrays start shared with the process's snapshot cache and are copied on the first
+change (copy on write), so sessions on one folder share them until it changes. Never talks to the store (the
+`updates` module brings changes in).
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ class SelectedFolder:
     known_modseq: int  # every change up to this modseq is in the arrays (expunges perhaps still pending)
     uidnext: int
     pending_expunges: set[int] = field(default_factory=set)
+    private: bool = False  # the arrays are this session's own (else shared: copied before the first change)
 
     @classmethod
     def open(cls, place: Place, snapshot: Snapshot, watch: FolderWatch, *, read_only: bool) -> SelectedFolder:
+        """The folder as `snapshot` shows it; the snapshot's arrays are shared, never changed here."""
         return cls(
             place=place,
             folder_id=snapshot.folder_id,
@@ -131,11 +135,18 @@ class SelectedFolder:
         return [(self.uids[0], self.uids[-1])] if self.uids else []
 
     # ---------------------------------------------------------------- applying changes
+    def _own(self) -> None:
+        if not self.private:
+            self.uids, self.modseqs, self.flags = array("q", self.uids), array("q", self.modseqs), list(self.flags)
+            self.private = True
+
     def set_message(self, index: int, flags: str, modseq: int) -> None:
+        self._own()
         self.flags[index] = flags
         self.modseqs[index] = modseq
 
     def append(self, uid: int, flags: str, modseq: int) -> None:
+        self._own()
         self.uids.append(uid)
         self.flags.append(flags)
         self.modseqs.append(modseq)
@@ -151,6 +162,7 @@ class SelectedFolder:
         self.uids = array("q", (self.uids[i] for i in keep))
         self.modseqs = array("q", (self.modseqs[i] for i in keep))
         self.flags = [self.flags[i] for i in keep]
+        self.private = True
         self.pending_expunges -= uids
         return [i + 1 for i in indexes]
 

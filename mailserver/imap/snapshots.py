@@ -1,21 +1,23 @@
 """SELECT snapshots kept in memory between sessions of a process, so that selecting a folder again is cheap.
 
 Owns a small LRU of `Snapshot`s keyed by folder id, each with what SELECT derives from it (keywords in use, first
-unseen message). A cached snapshot is used only when the folder's HIGHESTMODSEQ, UIDNEXT and UIDVALIDITY are still
-the ones it was read at: every change to a folder (delivery, flags, expunge, move) raises its HIGHESTMODSEQ, so an
-equal value means an equal folder. Sessions get their own copies of the arrays (they change them as updates
-arrive). Bounded by the number of messages held. Never reads the store itself.
+unseen message), and the ids of the folders selected by name (a hint: SELECT checks the name on the row it reads).
+A cached snapshot is used only when the folder's HIGHESTMODSEQ, UIDNEXT and UIDVALIDITY are still the ones it was
+read at: every change to a folder (delivery, flags, expunge, move) raises its HIGHESTMODSEQ, so an equal value
+means an equal folder. Sessions share the cached arrays and copy them before their first change
+(`SelectedFolder`); nothing here changes them. Bounded by the number of messages held. Never reads the store
+itself.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from mailserver.store.imap_records import Snapshot
 
 DEFAULT_MAX_MESSAGES = 1_000_000  # about 25 MB of arrays and shared flag texts
+MAX_FOLDER_IDS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +26,11 @@ class CachedSnapshot:
     keywords: tuple[str, ...]
     first_unseen: int | None
 
-    def copy(self) -> Snapshot:
-        s = self.snapshot
-        uids, modseqs = array("q", s.uids), array("q", s.modseqs)
-        return Snapshot(s.folder_id, s.uidvalidity, s.uidnext, s.highestmodseq, uids, modseqs, list(s.flags))
-
 
 def derive(snapshot: Snapshot) -> CachedSnapshot:
     """The snapshot with the keywords in use and the first unseen message, computed once."""
     found: dict[str, str] = {}
-    for text in {id(t): t for t in snapshot.flags}.values():
+    for text in set(snapshot.flags):
         for flag in text.split():
             if not flag.startswith("\\"):
                 found.setdefault(flag.lower(), flag)
@@ -45,6 +42,20 @@ class SnapshotCache:
         self._max = max_messages
         self._held = 0
         self._entries: OrderedDict[int, CachedSnapshot] = OrderedDict()
+        self._folder_ids: OrderedDict[tuple[int, str], tuple[int, str]] = OrderedDict()
+
+    def folder_id(self, mailbox_id: int, name: str) -> tuple[int, str] | None:
+        """(id, stored name) of the folder `name` named when it was last selected, if remembered."""
+        return self._folder_ids.get((mailbox_id, name))
+
+    def remember_folder(self, mailbox_id: int, name: str, folder_id: int, stored_name: str) -> None:
+        self._folder_ids[(mailbox_id, name)] = (folder_id, stored_name)
+        self._folder_ids.move_to_end((mailbox_id, name))
+        while len(self._folder_ids) > MAX_FOLDER_IDS:
+            self._folder_ids.popitem(last=False)
+
+    def forget_folder(self, mailbox_id: int, name: str) -> None:
+        self._folder_ids.pop((mailbox_id, name), None)
 
     def get(self, folder_id: int, uidvalidity: int, uidnext: int, highestmodseq: int) -> CachedSnapshot | None:
         entry = self._entries.get(folder_id)

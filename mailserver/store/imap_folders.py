@@ -105,11 +105,20 @@ class FolderDirectory:
         async with self._engine.connect() as conn:
             return await find_folder(conn, mailbox_id, normalise_name(name), selectable=selectable)
 
-    async def folder_by_id(self, folder_id: int) -> Folder:
+    async def folder_by_id(self, folder_id: int, *, selectable: bool = False) -> Folder:
+        """The folder by id; NoSuchFolder if absent, FolderNotSelectable if \\Noselect and `selectable`."""
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(folders).where(folders.c.id == folder_id))).first()
+            row = (
+                await conn.execute(
+                    select(folders, noselect_folders.c.folder_id.label("noselect"))
+                    .outerjoin(noselect_folders, noselect_folders.c.folder_id == folders.c.id)
+                    .where(folders.c.id == folder_id)
+                )
+            ).first()
         if row is None:
             raise NoSuchFolder("no such folder", f"folder id {folder_id}")
+        if selectable and row.noselect is not None:
+            raise FolderNotSelectable("this name holds only other folders", f"folder id {folder_id} is \\Noselect")
         return _folder(row)
 
     async def list_folders(

@@ -57,6 +57,10 @@ class MessageReader:
         async with consistent_read(self._engine) as conn:
             return await self._snapshots.snapshot(conn, folder_id)
 
+    async def close(self) -> None:
+        """Write what is waiting to be written (the stored SELECT snapshots)."""
+        await self._snapshots.close()
+
     async def fetch(self, folder_id: int, uids: UidRanges) -> list[MessageMeta]:
         """FETCH data that needs no blob, for the UIDs present in the folder, in UID order."""
         out: list[MessageMeta] = []

@@ -1,18 +1,26 @@
-"""The SELECT snapshot of a folder, fast for 100,000 messages, and kept warm between SELECTs.
+"""The SELECT snapshot of a folder, fast for 100,000 messages: kept warm in the process and kept in the database.
 
 Owns reading a whole folder in one aggregated row (SQLite group_concat, PostgreSQL array_agg), so the cost is a
-scan and a split rather than 100,000 result rows, and a small per-process cache of recent snapshots that is
-brought up to date from the changes since it was taken (rows whose modseq rose, UIDs expunged since) instead of
-being read again. Every change to a folder raises its HIGHESTMODSEQ (or its UIDVALIDITY when it is created
-again), so (UIDVALIDITY, HIGHESTMODSEQ) tells whether a cached snapshot is current. Callers get copies: the
-cache is never shared mutable state. Never writes.
+scan and a split rather than 100,000 result rows; a small per-process cache of recent snapshots; and, for big
+folders, a compact copy of the snapshot in `folder_snapshots` (UIDs, modseqs and flag texts packed into one row,
+never content), so that a new process opens a big folder by reading one row, as Dovecot does with its index
+files. A cached or stored snapshot is brought up to date from the changes since it was taken (rows whose modseq
+rose, UIDs expunged since) instead of being read again. Every change to a folder raises its HIGHESTMODSEQ (or its
+UIDVALIDITY when it is created again), so (UIDVALIDITY, HIGHESTMODSEQ) tells what a snapshot holds. Callers get
+copies: the cache is never shared mutable state. Writes only `folder_snapshots`, in the background after the
+snapshot was returned (a stored copy is an accelerator: losing one costs a full read, never a wrong answer).
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
 import itertools
+import logging
 import operator
+import struct
+import sys
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,15 +28,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from mailserver.store.engine import writer
 from mailserver.store.imap_errors import NoSuchFolder
 from mailserver.store.imap_records import Snapshot
+from mailserver.store.imap_schema import folder_snapshots
 from mailserver.store.schema import expunged, folder_messages, folders
+
+log = logging.getLogger("caducee.store")
 
 DEFAULT_CACHED_FOLDERS = 16
 MIN_CACHED_MESSAGES = 500  # small folders are cheaper to read again than to keep
 MAX_PATCH_FRACTION = 0.2  # past this share of changed rows, read the folder again
+MIN_STORED_MESSAGES = 2_000  # folders from this size keep a copy in `folder_snapshots`
+STORE_AFTER_CHANGES = 0.02  # the stored copy is written again once this share of rows changed since (at least...)
+MIN_STORE_CHANGES = 200  # ... this many rows), so that bringing it up to date stays cheap
+STORE_DELAY = 1.0  # seconds: a stored copy is written once the burst of commands after SELECT has passed
+
+_FORMAT = 1
+_HEADER = struct.Struct("<BBxxIII")  # format, flag index typecode, message count, distinct texts, their bytes
 
 
 @dataclass
@@ -39,6 +59,8 @@ class _Cached:
     uids: array[int]
     modseqs: array[int]
     flags: list[str]
+    stored_modseq: int = 0  # HIGHESTMODSEQ of the copy in `folder_snapshots` (0: none known)
+    unstored: int = 0  # rows changed since that copy
 
 
 class SnapshotLoader:
@@ -46,28 +68,42 @@ class SnapshotLoader:
         self._engine = engine
         self._cache: OrderedDict[int, _Cached] = OrderedDict()
         self._size = cached_folders
+        self._to_store: dict[int, _Cached] = {}
+        self._storing: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
 
     async def snapshot(self, conn: AsyncConnection, folder_id: int) -> Snapshot:
         """The folder on `conn` (a consistent read), from the cache when it is current or nearly so."""
+        stored = folder_snapshots.c
         folder = (
             await conn.execute(
-                select(folders.c.uidvalidity, folders.c.uidnext, folders.c.highestmodseq).where(
-                    folders.c.id == folder_id
+                select(
+                    folders.c.uidvalidity,
+                    folders.c.uidnext,
+                    folders.c.highestmodseq,
+                    stored.uidvalidity.label("stored_uidvalidity"),
+                    stored.highestmodseq.label("stored_modseq"),
                 )
+                .outerjoin(folder_snapshots, stored.folder_id == folders.c.id)
+                .where(folders.c.id == folder_id)
             )
         ).first()
         if folder is None:
             self._cache.pop(folder_id, None)
             raise NoSuchFolder("no such folder", f"folder id {folder_id}")
+        stored_modseq = folder.stored_modseq if folder.stored_uidvalidity == folder.uidvalidity else None
         cached = self._cache.get(folder_id)
-        if cached is not None and cached.uidvalidity == folder.uidvalidity:
-            if cached.highestmodseq != folder.highestmodseq or cached.uidnext != folder.uidnext:
-                cached = await self._patch(conn, folder_id, cached, folder.highestmodseq, folder.uidnext)
-        else:
+        if cached is not None and cached.uidvalidity != folder.uidvalidity:
             cached = None
+        if cached is None and stored_modseq is not None and stored_modseq <= folder.highestmodseq:
+            cached = await _read_stored(conn, folder_id, folder.uidvalidity, stored_modseq)
+        if cached is not None and (cached.highestmodseq != folder.highestmodseq or cached.uidnext != folder.uidnext):
+            cached = await self._patch(conn, folder_id, cached, folder.highestmodseq, folder.uidnext)
         if cached is None:
             uids, modseqs, flags = await _read_all(conn, folder_id)
             cached = _Cached(folder.uidvalidity, folder.highestmodseq, folder.uidnext, uids, modseqs, flags)
+        if stored_modseq is not None:
+            cached.stored_modseq = max(cached.stored_modseq, stored_modseq)
         if len(cached.uids) >= MIN_CACHED_MESSAGES:
             self._cache[folder_id] = cached
             self._cache.move_to_end(folder_id)
@@ -75,6 +111,8 @@ class SnapshotLoader:
                 self._cache.popitem(last=False)
         else:
             self._cache.pop(folder_id, None)
+        if _worth_storing(cached):
+            self._store_later(folder_id, cached)
         return Snapshot(
             folder_id,
             cached.uidvalidity,
@@ -84,6 +122,13 @@ class SnapshotLoader:
             array("q", cached.modseqs),
             list(cached.flags),
         )
+
+    async def close(self) -> None:
+        """Write the copies still waiting (so that the next process finds them), then stop."""
+        self._closing.set()
+        if self._storing is not None:
+            await asyncio.gather(self._storing, return_exceptions=True)
+            self._storing = None
 
     async def _patch(
         self, conn: AsyncConnection, folder_id: int, old: _Cached, highest: int, uidnext: int
@@ -124,7 +169,127 @@ class SnapshotLoader:
                 uids.append(uid)
                 modseqs.append(modseq)
                 flags.append(text)
-        return _Cached(old.uidvalidity, highest, uidnext, uids, modseqs, flags)
+        unstored = old.unstored + len(changed) + len(gone)
+        return _Cached(old.uidvalidity, highest, uidnext, uids, modseqs, flags, old.stored_modseq, unstored)
+
+    # ---------------------------------------------------------------- the stored copy
+    def _store_later(self, folder_id: int, cached: _Cached) -> None:
+        self._to_store[folder_id] = cached
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.get_running_loop().create_task(self._store_waiting())
+
+    async def _store_waiting(self) -> None:
+        """Write the waiting copies, one transaction each, after `STORE_DELAY` (at once when closing)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STORE_DELAY):
+                await self._closing.wait()
+        while self._to_store:
+            folder_id, cached = self._to_store.popitem()
+            try:
+                await _write_stored(self._engine, folder_id, cached)
+            except Exception:  # the folder went away meanwhile, or the database is busy: the next SELECT retries
+                log.warning("SELECT snapshot not stored", extra={"folder_id": folder_id}, exc_info=True)
+                continue
+            cached.stored_modseq, cached.unstored = cached.highestmodseq, 0
+
+
+def _worth_storing(cached: _Cached) -> bool:
+    count = len(cached.uids)
+    if count < MIN_STORED_MESSAGES or cached.stored_modseq == cached.highestmodseq:
+        return False
+    if cached.stored_modseq == 0:
+        return True
+    return cached.unstored >= max(MIN_STORE_CHANGES, int(count * STORE_AFTER_CHANGES))
+
+
+def encode(uids: array[int], modseqs: array[int], flags: Sequence[str]) -> bytes:
+    """The stored form: a header, the distinct flag texts, then UIDs and modseqs (int64) and one text index per
+    message, little-endian."""
+    palette = {text: index for index, text in enumerate(set(flags))}
+    typecode = "B" if len(palette) <= 0xFF else "H" if len(palette) <= 0xFFFF else "I"
+    indexes = array(typecode, map(palette.__getitem__, flags))
+    texts = "\n".join(palette).encode("utf-8")  # flags never hold a line break (atoms)
+    numbers = [array("q", uids), array("q", modseqs), indexes]
+    if sys.byteorder == "big":
+        for column in numbers:
+            column.byteswap()
+    header = _HEADER.pack(_FORMAT, ord(typecode), len(uids), len(palette), len(texts))
+    return b"".join([header, texts, *(column.tobytes() for column in numbers)])
+
+
+def decode(data: bytes) -> tuple[array[int], array[int], list[str]]:
+    """`encode`'s inverse; ValueError if `data` is not a snapshot this version wrote."""
+    if len(data) < _HEADER.size:
+        raise ValueError("stored snapshot too short")
+    version, typecode, count, distinct, text_size = _HEADER.unpack_from(data)
+    if version != _FORMAT or chr(typecode) not in "BHI":
+        raise ValueError(f"stored snapshot of an unknown format {version}")
+    width = array(chr(typecode)).itemsize
+    if len(data) != _HEADER.size + text_size + count * (16 + width):
+        raise ValueError("stored snapshot of the wrong length")
+    offset = _HEADER.size
+    texts = data[offset : offset + text_size].decode("utf-8").split("\n") if distinct else []
+    offset += text_size
+    uids, modseqs, indexes = array("q"), array("q"), array(chr(typecode))
+    for column in (uids, modseqs, indexes):
+        end = offset + count * column.itemsize
+        column.frombytes(data[offset:end])
+        offset = end
+    if len(texts) != distinct:
+        raise ValueError("stored snapshot of the wrong number of flag texts")
+    if sys.byteorder == "big":
+        for column in (uids, modseqs, indexes):
+            column.byteswap()
+    if count and max(indexes) >= distinct:
+        raise ValueError("stored snapshot names a flag text it does not hold")
+    return uids, modseqs, [texts[i] for i in indexes]
+
+
+async def _read_stored(conn: AsyncConnection, folder_id: int, uidvalidity: int, modseq: int) -> _Cached | None:
+    """The stored copy (taken at `modseq`), or None if it is unreadable."""
+    row = (
+        await conn.execute(
+            select(folder_snapshots.c.uidnext, folder_snapshots.c.data).where(
+                (folder_snapshots.c.folder_id == folder_id) & (folder_snapshots.c.highestmodseq == modseq)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    try:
+        uids, modseqs, flags = decode(bytes(row.data))
+    except ValueError:
+        log.warning("stored SELECT snapshot unreadable; reading the folder", extra={"folder_id": folder_id})
+        return None
+    return _Cached(uidvalidity, modseq, row.uidnext, uids, modseqs, flags, stored_modseq=modseq)
+
+
+async def _write_stored(engine: AsyncEngine, folder_id: int, cached: _Cached) -> None:
+    """Keep `cached` as the folder's stored copy, unless a newer one is there already."""
+    data = encode(cached.uids, cached.modseqs, cached.flags)
+    async with writer(engine).begin() as conn:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(folder_snapshots).values(
+            folder_id=folder_id,
+            uidvalidity=cached.uidvalidity,
+            uidnext=cached.uidnext,
+            highestmodseq=cached.highestmodseq,
+            data=data,
+        )
+        newer = statement.excluded
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[folder_snapshots.c.folder_id],
+                set_={
+                    "uidvalidity": newer.uidvalidity,
+                    "uidnext": newer.uidnext,
+                    "highestmodseq": newer.highestmodseq,
+                    "data": newer.data,
+                },
+                where=(folder_snapshots.c.uidvalidity != newer.uidvalidity)
+                | (folder_snapshots.c.highestmodseq < newer.highestmodseq),
+            )
+        )
 
 
 async def _read_all(conn: AsyncConnection, folder_id: int) -> tuple[array[int], array[int], list[str]]:

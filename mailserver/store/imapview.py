@@ -55,6 +55,7 @@ class ImapView:
 
     async def close(self) -> None:
         await self.feed.close()
+        await self.messages.close()
 
     async def backfill_search_rows(self, *, max_messages: int = 1_000_000) -> int:
         """Index folder messages stored without search rows (e.g. before this store had them)."""

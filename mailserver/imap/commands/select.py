@@ -18,6 +18,8 @@ from mailserver.imap.replies import Reply
 from mailserver.imap.selected import SelectedFolder, compact
 from mailserver.imap.snapshots import CachedSnapshot
 from mailserver.imap.updates import unsolicited_fetch
+from mailserver.store.imap_errors import FolderNotSelectable, NoSuchFolder
+from mailserver.store.imap_feed import FolderWatch
 from mailserver.store.records import Folder
 
 if TYPE_CHECKING:
@@ -42,15 +44,14 @@ async def run(session: Session, tag: str, command: Select | Examine) -> Reply:
     if not place.may("r"):
         _trace(session, place, action, "denied")
         return replies.NO_PERMISSION if place.may("l") else replies.NO_SUCH_MAILBOX
-    folder = await session.services.view.directory.folder(place.mailbox_id, place.folder)
-    watch = session.services.view.watch(folder.id, 0)  # opened first: whatever commits after the snapshot is seen
+    folder, watch = await _open(session, place)
     try:
         cached = await _snapshot(session, folder)
     except BaseException:
         watch.close()
         raise
     writable = not examine and place.may_any("swte")
-    selected = SelectedFolder.open(place, cached.copy(), watch, read_only=not writable)
+    selected = SelectedFolder.open(place, cached.snapshot, watch, read_only=not writable)
     session.select(selected)
     _write_state(session, selected, place, cached)
     if command.qresync is not None and command.qresync.uidvalidity == selected.uidvalidity:
@@ -59,15 +60,40 @@ async def run(session: Session, tag: str, command: Select | Examine) -> Reply:
     return Reply("OK", f"{'EXAMINE' if examine else 'SELECT'} completed", "READ-WRITE" if writable else "READ-ONLY")
 
 
-async def _snapshot(session: Session, folder: Folder) -> CachedSnapshot:
-    """The folder's snapshot: from the process's cache when the folder has not changed since, else read."""
+async def _open(session: Session, place: Place) -> tuple[Folder, FolderWatch]:
+    """The folder, read by id after its change watch was opened (so nothing committed after that read is missed),
+    and the watch. The id comes from the process's memory of the folders selected before, else from a lookup by
+    name; the row read by id must still bear the name."""
     view = session.services.view
     cache = session.services.snapshots
-    current = (await view.changes.highest_modseqs([folder.id])).get(folder.id)
-    cached = None
-    if current == folder.highestmodseq:  # nothing changed between the folder read and the watch
-        cached = cache.get(folder.id, folder.uidvalidity, folder.uidnext, folder.highestmodseq)
-    return cached or cache.put(await view.messages.snapshot(folder.id))
+    for _ in range(2):
+        known = cache.folder_id(place.mailbox_id, place.folder)
+        if known is None:
+            found = await view.directory.folder(place.mailbox_id, place.folder)
+            cache.remember_folder(place.mailbox_id, place.folder, found.id, found.name)
+            known = (found.id, found.name)
+        folder_id, name = known
+        watch = view.watch(folder_id, 0)
+        try:
+            folder = await view.directory.folder_by_id(folder_id, selectable=True)
+        except (NoSuchFolder, FolderNotSelectable):
+            folder = None
+        except BaseException:
+            watch.close()
+            raise
+        if folder is not None and folder.mailbox_id == place.mailbox_id and folder.name == name:
+            return folder, watch
+        watch.close()  # renamed, deleted or made \Noselect since: look the name up again
+        cache.forget_folder(place.mailbox_id, place.folder)
+    raise NoSuchFolder("no such folder", f"{place.folder!r} changed while it was being selected")
+
+
+async def _snapshot(session: Session, folder: Folder) -> CachedSnapshot:
+    """The folder's snapshot: from the process's cache when the folder has not changed since it was read, else
+    read by the store (which is kept warm too)."""
+    cache = session.services.snapshots
+    cached = cache.get(folder.id, folder.uidvalidity, folder.uidnext, folder.highestmodseq)
+    return cached or cache.put(await session.services.view.messages.snapshot(folder.id))
 
 
 def _write_state(session: Session, selected: SelectedFolder, place: Place, cached: CachedSnapshot) -> None:

@@ -101,3 +101,23 @@ async def test_qresync_with_another_uidvalidity_gets_no_resynchronisation(talk: 
     await talk.cmd("e1 ENABLE QRESYNC")
     answer = await talk.cmd("a1 SELECT INBOX (QRESYNC (1 1))")
     assert b"VANISHED" not in answer and b"FETCH" not in answer and b"a1 OK" in answer
+
+
+async def test_a_name_selected_before_then_renamed_and_created_again_opens_the_new_folder(
+    talk: Talk, store: Store, services: ImapServices
+) -> None:
+    await talk.login()
+    await talk.cmd("a1 CREATE Dossiers")
+    await fill(store, USER, 3, folder="Dossiers")
+    assert b"* 3 EXISTS" in await talk.cmd("a2 SELECT Dossiers")
+    await talk.cmd("a3 UNSELECT")
+    other = await Talk(services).open()
+    await other.login()
+    await other.cmd("b1 RENAME Dossiers Archives")
+    await other.cmd("b2 CREATE Dossiers")
+    assert b"* 0 EXISTS" in await talk.cmd("a4 SELECT Dossiers")  # the name now names another folder
+    assert b"* 3 EXISTS" in await talk.cmd("a5 SELECT Archives")
+    await other.cmd("b3 DELETE Dossiers")
+    answer = await talk.cmd("a6 SELECT Dossiers")
+    assert tagged(answer, "a6").startswith(b"a6 NO ")
+    await other.close()

@@ -1,20 +1,23 @@
-"""The warm SELECT snapshot stays equal to a fresh read whatever changes the folder, here or in another process."""
+"""The warm SELECT snapshot, and the copy of a big folder's snapshot kept in the database, stay equal to a fresh read
+whatever changes the folder, here or in another process."""
 
 from __future__ import annotations
 
 import random
+from array import array
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from mailserver.store import Store
 from mailserver.store.blobs import BlobCipher
 from mailserver.store.engine import create_engine, writer
 from mailserver.store.imap_flagtext import FlagOperation
 from mailserver.store.imap_records import Snapshot
-from mailserver.store.imap_snapshot import MIN_CACHED_MESSAGES
+from mailserver.store.imap_schema import folder_snapshots
+from mailserver.store.imap_snapshot import MIN_CACHED_MESSAGES, MIN_STORED_MESSAGES, decode, encode
 from mailserver.store.imapview import ImapView
 from mailserver.store.schema import folder_messages, folders
 from tests.mailserver.store.imap_corpus import T0, fill, inbox_id, mailbox
@@ -96,3 +99,112 @@ async def test_a_folder_created_again_is_never_served_from_the_old_snapshot(stor
     await view.folders.delete(box.id, "Big")  # has a child: emptied, kept as \Noselect
     await view.folders.create(box.id, "Big")
     assert (await view.messages.snapshot(big)).exists == 0
+
+
+async def _big_inbox(store: Store, view: ImapView, size: int) -> int:
+    box = await mailbox(store)
+    await fill(store, box.id, 3, folder="Archive")
+    archive = await inbox_id(view, box.id, "Archive")
+    inbox = await inbox_id(view, box.id)
+    ids = [r.message_id for r in await view.messages.fetch(archive, [(1, 3)])]
+    async with writer(store.engine).begin() as conn:
+        rows = [
+            {"folder_id": inbox, "uid": u, "message_id": ids[u % 3], "modseq": 1, "flags": "", "internal_date": T0}
+            for u in range(1, size + 1)
+        ]
+        await conn.execute(folder_messages.insert(), rows)
+        await conn.execute(update(folders).where(folders.c.id == inbox).values(uidnext=size + 1, highestmodseq=1))
+    return inbox
+
+
+async def _fresh_read(store: Store, folder_id: int) -> Snapshot:
+    """The folder read row by row, as if no snapshot had ever been kept anywhere."""
+    async with writer(store.engine).begin() as conn:
+        await conn.execute(delete(folder_snapshots).where(folder_snapshots.c.folder_id == folder_id))
+    view = ImapView(store)
+    try:
+        return await view.messages.snapshot(folder_id)
+    finally:
+        await view.close()
+
+
+async def test_a_new_process_opens_a_big_folder_from_its_stored_snapshot_and_the_changes_since(
+    store: Store, other: Store
+) -> None:
+    view = ImapView(store)
+    inbox = await _big_inbox(store, view, MIN_STORED_MESSAGES + 50)
+    first = await view.messages.snapshot(inbox)
+    await view.close()  # writes the stored copy it was waiting to write
+    async with store.engine.connect() as conn:
+        kept = (await conn.execute(select(folder_snapshots).where(folder_snapshots.c.folder_id == inbox))).one()
+    assert (kept.uidvalidity, kept.highestmodseq, kept.uidnext) == (
+        first.uidvalidity,
+        first.highestmodseq,
+        first.uidnext,
+    )
+
+    remote = ImapView(other)  # the changes come from elsewhere: only the database knows them
+    await remote.flags.store(inbox, [(5, 9)], FlagOperation.ADD, ["\\Seen", "$Urgent"])
+    await remote.flags.store(inbox, [(20, 30)], FlagOperation.ADD, ["\\Deleted"])
+    await remote.flags.expunge(inbox)
+    box = await other.accounts.get_mailbox("dr.bernard@example.test")
+    assert box is not None
+    await fill(other, box.id, 2, start=500)
+
+    later = ImapView(store)
+    try:
+        opened = await later.messages.snapshot(inbox)
+    finally:
+        await later.close()
+    expected = await _fresh_read(store, inbox)
+    assert _same(opened, expected)
+    assert opened.exists == MIN_STORED_MESSAGES + 50 - 11 + 2
+    assert opened.flags[4] == "$Urgent \\Seen"
+
+
+async def test_a_new_process_reads_the_stored_copy_rather_than_every_row(store: Store) -> None:
+    view = ImapView(store)
+    inbox = await _big_inbox(store, view, MIN_STORED_MESSAGES + 10)
+    first = await view.messages.snapshot(inbox)
+    await view.close()
+    marked = list(first.flags)
+    marked[0] = "$FromTheStoredCopy"  # a difference only the stored copy holds
+    async with writer(store.engine).begin() as conn:
+        await conn.execute(
+            update(folder_snapshots)
+            .where(folder_snapshots.c.folder_id == inbox)
+            .values(data=encode(first.uids, first.modseqs, marked))
+        )
+    later = ImapView(store)
+    try:
+        assert (await later.messages.snapshot(inbox)).flags[0] == "$FromTheStoredCopy"
+    finally:
+        await later.close()
+
+
+async def test_an_unreadable_stored_snapshot_is_never_served(store: Store) -> None:
+    view = ImapView(store)
+    inbox = await _big_inbox(store, view, MIN_STORED_MESSAGES + 10)
+    await view.messages.snapshot(inbox)
+    await view.close()
+    async with writer(store.engine).begin() as conn:
+        await conn.execute(
+            update(folder_snapshots).where(folder_snapshots.c.folder_id == inbox).values(data=b"\x01\x02broken")
+        )
+    later = ImapView(store)
+    try:
+        opened = await later.messages.snapshot(inbox)
+    finally:
+        await later.close()
+    assert _same(opened, await _fresh_read(store, inbox))
+
+
+def test_the_stored_form_keeps_uids_modseqs_and_every_flag_text() -> None:
+    texts = [f"$K{i} \\Seen" for i in range(300)] + ["", "\\Flagged"]  # more texts than one byte can number
+    uids = array("q", range(7, 7 + 3000))
+    modseqs = array("q", (u * 3 for u in uids))
+    flags = [texts[(u * 7) % len(texts)] for u in uids]
+    assert decode(encode(uids, modseqs, flags)) == (uids, modseqs, flags)
+    assert decode(encode(array("q"), array("q"), [])) == (array("q"), array("q"), [])
+    with pytest.raises(ValueError, match="stored snapshot"):
+        decode(encode(uids, modseqs, flags)[:-1])
