@@ -2,9 +2,11 @@
 
 Owns the consistent read (one snapshot for the folder row and its messages: a deferred transaction on SQLite in
 WAL mode, REPEATABLE READ on PostgreSQL), the SELECT snapshot (read and kept warm by `imap_snapshot`), FETCH
-metadata by UID set in batched queries, and a bounded LRU of parsed summaries keyed by message id (messages never
-change once stored, so the cache is never stale). Summaries in the cache carry no indexed text (FETCH never needs
-it). Never writes and never sets \\Seen (that is `imap_flags`).
+metadata by UID set in batched queries, a bounded LRU of that metadata keyed by (folder, UIDVALIDITY, UID) (a UID
+names one message for its folder's UIDVALIDITY: its message id, INTERNALDATE and size never change), and a bounded
+LRU of parsed summaries keyed by message id (messages never change once stored, so neither cache is ever stale).
+Summaries in the cache carry no indexed text (FETCH never needs it). Never writes and never sets \\Seen (that is
+`imap_flags`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -27,6 +29,7 @@ from mailserver.store.mail import MailStore
 from mailserver.store.schema import folder_messages, messages
 
 DEFAULT_SUMMARY_CACHE = 2048
+DEFAULT_META_CACHE = 4096
 SUMMARY_BATCH = 200
 
 
@@ -50,6 +53,8 @@ class MessageReader:
         self._mail = mail
         self._cache: OrderedDict[int, MessageSummary] = OrderedDict()
         self._cache_size = summary_cache
+        self._metas: OrderedDict[tuple[int, int, int], MessageMeta] = OrderedDict()
+        self._metas_size = DEFAULT_META_CACHE
         self._snapshots = SnapshotLoader(engine)
 
     async def snapshot(self, folder_id: int) -> Snapshot:
@@ -83,6 +88,27 @@ class MessageReader:
                     MessageMeta(r.uid, r.message_id, r.modseq, r.flags, utc(r.internal_date), r.size) for r in rows
                 )
         return out
+
+    async def fetch_known(self, folder_id: int, uidvalidity: int, uids: Sequence[int]) -> list[MessageMeta]:
+        """`fetch` for UIDs a session knows, in their order, the UIDs read before served from memory. A cached
+        answer keeps the flags and modseq it was read with (sessions hold their own) and may name a message
+        expunged since by another session (RFC 2180 §4.1.1: its data is still what the session was shown)."""
+        found: dict[int, MessageMeta] = {}
+        missing: list[int] = []
+        for uid in uids:
+            meta = self._metas.get((folder_id, uidvalidity, uid))
+            if meta is None:
+                missing.append(uid)
+            else:
+                self._metas.move_to_end((folder_id, uidvalidity, uid))
+                found[uid] = meta
+        if missing:
+            for meta in await self.fetch(folder_id, _runs(missing)):
+                found[meta.uid] = meta
+                self._metas[(folder_id, uidvalidity, meta.uid)] = meta
+            while len(self._metas) > self._metas_size:
+                self._metas.popitem(last=False)
+        return [found[uid] for uid in uids if uid in found]
 
     async def summaries(self, message_ids: Collection[int]) -> dict[int, MessageSummary]:
         """Parsed summaries (ENVELOPE, BODYSTRUCTURE, part offsets...) without their indexed text."""
@@ -124,3 +150,14 @@ class MessageReader:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return light
+
+
+def _runs(uids: Sequence[int]) -> list[tuple[int, int]]:
+    """Ascending UIDs as ranges of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for uid in uids:
+        if runs and runs[-1][1] == uid - 1:
+            runs[-1] = (runs[-1][0], uid)
+        else:
+            runs.append((uid, uid))
+    return runs

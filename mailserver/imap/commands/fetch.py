@@ -3,10 +3,12 @@
 Owns the order of the work: \\Seen is set first for BODY[...], RFC822 and RFC822.TEXT (so the FLAGS reported are
 the new ones, RFC 3501 §6.4.5); UID, FLAGS and MODSEQ are answered from the session's snapshot without a query
 (`FETCH 1:* (UID FLAGS)` on 100,000 messages writes from memory, in large chunks); other items read metadata and
-summaries by batches of UIDs, and bytes by batches bounded in size, each blob once. A message expunged by another
-session but not yet told keeps its number: its snapshot data is answered, and items that need the store end in
-`NO [EXPUNGEISSUED]` (RFC 5530, RFC 2180 §4.1.2). Content fetches are traced in the audit log, one entry per
-command naming the UID range. Never sends EXPUNGE during a non-UID FETCH (RFC 3501 §7.4.1).
+summaries by batches of UIDs, kept in memory once read (they never change for a UID), and bytes by batches
+bounded in size, each blob once. A message expunged by another session but not yet told keeps its number: its
+snapshot data is answered, its metadata too when it was read before (RFC 2180 §4.1.1), and items that need the
+store end in `NO [EXPUNGEISSUED]` (RFC 5530, RFC 2180 §4.1.2), as do all but UID, FLAGS and MODSEQ once the
+session has learnt of the expunge. Content fetches are traced in the audit log, one entry per command naming the
+UID range. Never sends EXPUNGE during a non-UID FETCH (RFC 3501 §7.4.1).
 """
 
 from __future__ import annotations
@@ -156,8 +158,12 @@ async def _from_store(
     limits = session.services.limits
     missing = False
     for chunk in _chunks(intervals, limits.fetch_batch):
-        ranges = _uid_runs(selected, chunk)
-        metas = {meta.uid: meta for meta in await view.messages.fetch(selected.folder_id, ranges)}
+        if plan.needs_bytes:  # the rows are read again: a message expunged meanwhile ends in EXPUNGEISSUED
+            known = await view.messages.fetch(selected.folder_id, _uid_runs(selected, chunk))
+        else:  # metadata never changes: read once per UID; expunges learnt but not yet told are missing
+            wanted = [uid for uid in map(selected.uids.__getitem__, chunk) if uid not in selected.pending_expunges]
+            known = await view.messages.fetch_known(selected.folder_id, selected.uidvalidity, wanted)
+        metas = {meta.uid: meta for meta in known}
         summaries: dict[int, MessageSummary] = {}
         if plan.needs_summary:
             summaries = await view.messages.summaries([m.message_id for m in metas.values()])

@@ -118,3 +118,21 @@ async def test_new_messages_are_announced_at_the_next_command(talk: Talk, store:
     await fill(store, USER, 2, start=2)
     answer = await talk.cmd("a2 FETCH 3 FLAGS")  # told before the answer, so the new number is usable at once
     assert answer == b"* 3 EXISTS\r\n* 3 FETCH (FLAGS ())\r\na2 OK FETCH completed\r\n"
+
+
+async def test_metadata_read_before_an_expunge_is_not_served_once_the_session_knows_of_it(
+    talk: Talk, store: Store, services: ImapServices
+) -> None:
+    await talk.login()
+    await fill(store, USER, 3)
+    await talk.cmd("a1 SELECT INBOX")
+    assert b"* 2 FETCH (ENVELOPE (" in await talk.cmd("a2 FETCH 2 ENVELOPE")
+    other = await Talk(services).open()
+    await other.login()
+    await other.cmd("b1 SELECT INBOX")
+    await other.cmd("b2 STORE 2 +FLAGS.SILENT (\\Deleted)")
+    await other.cmd("b3 EXPUNGE")
+    answer = await talk.cmd("a3 FETCH 1:3 (ENVELOPE RFC822.SIZE)")
+    assert re.findall(rb"\* (\d+) FETCH \(ENVELOPE", answer) == [b"1", b"3"]
+    assert tagged(answer, "a3") == b"a3 NO [EXPUNGEISSUED] Some of the requested messages no longer exist"
+    await other.close()
