@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from typing import Any
+from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, TLSSetupException
 
@@ -106,12 +106,12 @@ class SmtpConnection(SMTP):
         super()._timeout_cb()  # type: ignore[no-untyped-call]
 
     # ------------------------------------------------------------------ replies
-    async def push(self, status: str) -> None:
+    async def push(self, status: AnyStr) -> None:
         """Hold a reply line; `flush` writes the held lines at once. RFC 2920 §3.1 lets a server hold the replies
         to pipelined commands until it must wait for input: the loop flushes before each read that would wait
         (and before DATA's content, STARTTLS's handshake, and closing), so a pipelined MAIL, RCPT and DATA cost
         one TLS record and one send() instead of three."""
-        self._held += status.encode("utf-8") + b"\r\n"
+        self._held += (status.encode("utf-8") if isinstance(status, str) else status) + b"\r\n"
         if len(self._held) >= HELD_REPLIES_MAX:
             await self.flush()
 
