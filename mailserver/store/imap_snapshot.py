@@ -6,9 +6,11 @@ folders, a compact copy of the snapshot in `folder_snapshots` (UIDs, modseqs and
 never content), so that a new process opens a big folder by reading one row, as Dovecot does with its index
 files. A cached or stored snapshot is brought up to date from the changes since it was taken (rows whose modseq
 rose, UIDs expunged since) instead of being read again. Every change to a folder raises its HIGHESTMODSEQ (or its
-UIDVALIDITY when it is created again), so (UIDVALIDITY, HIGHESTMODSEQ) tells what a snapshot holds. Callers get
-copies: the cache is never shared mutable state. Writes only `folder_snapshots`, in the background after the
-snapshot was returned (a stored copy is an accelerator: losing one costs a full read, never a wrong answer).
+UIDVALIDITY when it is created again), so (UIDVALIDITY, HIGHESTMODSEQ) tells what a snapshot holds. Callers share
+the cached arrays and must never change them (the IMAP session copies them before its first change; a patch here
+builds new ones), so that a big folder is held once per process. Writes only `folder_snapshots`, in the
+background after the snapshot was returned (a stored copy is an accelerator: losing one costs a full read, never a
+wrong answer).
 """
 
 from __future__ import annotations
@@ -118,9 +120,9 @@ class SnapshotLoader:
             cached.uidvalidity,
             cached.uidnext,
             cached.highestmodseq,
-            array("q", cached.uids),
-            array("q", cached.modseqs),
-            list(cached.flags),
+            cached.uids,
+            cached.modseqs,
+            cached.flags,
         )
 
     async def close(self) -> None:
@@ -231,10 +233,11 @@ def decode(data: bytes) -> tuple[array[int], array[int], list[str]]:
     texts = data[offset : offset + text_size].decode("utf-8").split("\n") if distinct else []
     offset += text_size
     uids, modseqs, indexes = array("q"), array("q"), array(chr(typecode))
-    for column in (uids, modseqs, indexes):
-        end = offset + count * column.itemsize
-        column.frombytes(data[offset:end])
-        offset = end
+    with memoryview(data) as view:  # no intermediate copies of the columns
+        for column in (uids, modseqs, indexes):
+            end = offset + count * column.itemsize
+            column.frombytes(view[offset:end])
+            offset = end
     if len(texts) != distinct:
         raise ValueError("stored snapshot of the wrong number of flag texts")
     if sys.byteorder == "big":
@@ -257,7 +260,7 @@ async def _read_stored(conn: AsyncConnection, folder_id: int, uidvalidity: int, 
     if row is None:
         return None
     try:
-        uids, modseqs, flags = decode(bytes(row.data))
+        uids, modseqs, flags = decode(row.data if isinstance(row.data, bytes) else bytes(row.data))
     except ValueError:
         log.warning("stored SELECT snapshot unreadable; reading the folder", extra={"folder_id": folder_id})
         return None
