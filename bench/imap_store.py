@@ -83,7 +83,8 @@ def prepare(args: tuple[int, int, str]) -> list[dict[str, Any]]:
     out = []
     for n in range(start, stop):
         raw = make_raw(n)
-        summary_json = to_json(summarise(raw))
+        summary = summarise(raw)
+        summary_json = to_json(summary)
         sealed = cipher.seal(raw)
         out.append(
             {
@@ -94,7 +95,7 @@ def prepare(args: tuple[int, int, str]) -> list[dict[str, Any]]:
                 "sha256": sealed.sha256,
                 "key_id": sealed.key_id,
                 "data": sealed.data,
-                "search": search_row(raw, summary_json),
+                "search": search_row(raw, summary),
             }
         )
     return out

@@ -24,7 +24,7 @@ from ingest.caducee import cli, free_port
 
 from imapbench import corpus
 from mailserver import config, runtime
-from mailserver.message import summarise, to_json
+from mailserver.message import MessageSummary, summarise
 from mailserver.store.mail import NewMessage
 from mailserver.store.records import Delivered
 
@@ -33,14 +33,9 @@ DELIVERY_WINDOW = 2_000  # deliveries in flight at once (the store commits them 
 CHUNK = 500  # messages summarised per worker task
 
 
-def summarised(span: tuple[int, int]) -> list[tuple[int, bytes, str, str | None]]:
+def summarised(span: tuple[int, int]) -> list[tuple[int, bytes, MessageSummary]]:
     """Corpus messages [start, stop) with their summaries (run in a worker process)."""
-    out = []
-    for n in range(*span):
-        raw = corpus.message(n)
-        summary = summarise(raw)
-        out.append((n, raw, to_json(summary), summary.message_id))
-    return out
+    return [(n, raw, summarise(raw)) for n in range(*span) for raw in (corpus.message(n),)]
 
 
 class CaduceeImap:
@@ -109,8 +104,8 @@ class CaduceeImap:
                 ready = [loop.run_in_executor(pool, summarised, span) for span in spans]
                 inflight: set[asyncio.Future[list[Delivered]]] = set()
                 for future in ready:
-                    for n, raw, summary_json, message_id in await future:
-                        message = NewMessage(raw, summary_json, message_id, corpus.internal_date(n))
+                    for n, raw, summary in await future:
+                        message = NewMessage.of(raw, summary, corpus.internal_date(n))
                         job = asyncio.ensure_future(store.mail.deliver(message, [box.id], flags=corpus.flags(n)))
                         inflight.add(job)
                         if len(inflight) >= DELIVERY_WINDOW:

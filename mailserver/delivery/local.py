@@ -17,7 +17,7 @@ from mailserver.delivery.conversations import record_received, thread_headers
 from mailserver.delivery.envelope import Recipient, Transaction
 from mailserver.delivery.outbound import OutboundEnvelope, OutboundRecipient
 from mailserver.delivery.stamps import return_path
-from mailserver.message import summarise, to_json
+from mailserver.message import summarise
 from mailserver.store.mail import NewMessage
 from mailserver.store.records import Delivered
 
@@ -36,9 +36,7 @@ async def deliver_local(
     now = ctx.clock()
     raw = return_path(txn.mail_from) + trace + content
     summary = summarise(raw)
-    message = NewMessage(
-        raw, to_json(summary), summary.message_id, internal_date=now, digest=hashlib.sha256(digest_of).digest()
-    )
+    message = NewMessage.of(raw, summary, now, digest=hashlib.sha256(digest_of).digest())
     delivered = await ctx.store.mail.deliver(message, [r.mailbox_id for r in recipients if r.mailbox_id is not None])
     patients = [r for r in recipients if r.patient and r.mailbox_id is not None]
     if patients and txn.sender_kind == "professional":

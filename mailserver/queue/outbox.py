@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Protocol
 
 from mailserver.message.summary import summarise
-from mailserver.message.summaryjson import to_json
 from mailserver.queue.dsn import DsnReport, RecipientOutcome, build_dsn
 from mailserver.queue.schedule import notify_text, wants
 from mailserver.store import Store
@@ -52,7 +51,7 @@ class Envelope(Protocol):
 
 def stored_message(raw: bytes, now: datetime) -> NewMessage:
     summary = summarise(raw)
-    return NewMessage(raw, to_json(summary), summary.message_id, now)
+    return NewMessage.of(raw, summary, now)
 
 
 class Outbox:

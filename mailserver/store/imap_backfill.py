@@ -1,8 +1,8 @@
 """Search rows for messages stored without them (before migration 0300_imap, or by the outbound queue).
 
 Owns finding messages that a folder holds but `message_search` lacks, and computing their rows from the
-verified blob and stored summary, a batch per transaction. Safe to run at any time and more than once; a row
-written meanwhile by delivery is left alone. Never changes a message.
+verified blob (the stored summary keeps no body text), a batch per transaction. Safe to run at any time and more
+than once; a row written meanwhile by delivery is left alone. Never changes a message.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def backfill_search_rows(engine: AsyncEngine, mail: MailStore, *, max_mess
         if not rows:
             break
         bodies = await mail.read_messages([r.id for r in rows])
-        computed = [(r.id, search_row(bodies[r.id], r.summary)) for r in rows if r.id in bodies]
+        computed = [(r.id, search_row(bodies[r.id])) for r in rows if r.id in bodies]
         async with writer(engine).begin() as conn:
             for message_id, row in computed:
                 await ensure_search_row(conn, message_id, row)

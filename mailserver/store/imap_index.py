@@ -9,13 +9,13 @@ substring tests are exact on both backends (see `imap_schema`). Never logs or re
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mailserver.message import MessageSummary, UnreadableSummary, from_json, parse_address_list, summarise
+from mailserver.message import MessageSummary, parse_address_list, summarise
 from mailserver.message.encodedwords import header_text, wire_text
 from mailserver.message.rawheaders import field_value, first_values, iter_fields
 from mailserver.store.imap_basesubject import ascii_casemap, base_subject
@@ -54,17 +54,11 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
-def read_summary(raw: bytes, summary_json: str) -> MessageSummary:
-    """The stored summary, or one computed from the bytes when the stored text is not a summary."""
-    try:
-        return from_json(summary_json)
-    except UnreadableSummary:
-        return summarise(raw)
-
-
-def search_row(raw: bytes, summary_json: str) -> SearchRow:
-    """The search row of a message. Never raises on message content."""
-    summary = read_summary(raw, summary_json)
+def search_row(raw: bytes, summary: MessageSummary | None = None) -> SearchRow:
+    """The search row of a message, from its summary (computed from `raw` when not given: the stored summary
+    does not keep the body text). Never raises on message content."""
+    if summary is None:
+        summary = summarise(raw)
     base, reply = base_subject(summary.subject)
     firsts = first_values(raw, _ADDRESS_FIELDS)
     in_reply_to = _MSG_ID.findall(summary.in_reply_to or "")
@@ -117,11 +111,14 @@ def _first_mailbox(value: bytes | None) -> str:
 TEXT_COLUMNS = ("header_text", "body_text")
 
 
+_SEARCH_COLUMNS = tuple(f.name for f in fields(SearchRow) if f.name not in TEXT_COLUMNS)
+
+
 def split_row(message_id: int, row: SearchRow) -> tuple[dict[str, object], dict[str, object]]:
-    """The `message_search` and `message_text` values of a search row."""
-    values = asdict(row)
-    text = {name: values.pop(name) for name in TEXT_COLUMNS}
-    return {"message_id": message_id, **values}, {"message_id": message_id, **text}
+    """The `message_search` and `message_text` values of a search row (no `asdict`: it deep-copies, 70 µs)."""
+    values: dict[str, object] = {name: getattr(row, name) for name in _SEARCH_COLUMNS}
+    values["message_id"] = message_id
+    return values, {"message_id": message_id, "header_text": row.header_text, "body_text": row.body_text}
 
 
 async def insert_search_row(conn: AsyncConnection, message_id: int, row: SearchRow) -> None:

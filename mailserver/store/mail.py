@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailserver.errors import NotFound
+from mailserver.message import MessageSummary, to_json
 from mailserver.store.batch_writer import BatchWriter
 from mailserver.store.blobs import BlobCipher, SealedBlob
 from mailserver.store.imap_index import SearchRow, search_row, split_row
@@ -72,13 +73,22 @@ OPEN_INLINE_BYTES = 256 * 1024  # decrypting more than this in one call moves to
 
 @dataclass(frozen=True)
 class NewMessage:
-    """A message to store. `raw` is what is stored and served; `digest` identifies the received bytes."""
+    """A message to store. `raw` is what is stored and served; `digest` identifies the received bytes.
+
+    `summary`, when the caller has it (`NewMessage.of`), spares the store parsing the message again for its
+    search row; without it the search row is computed from `raw`."""
 
     raw: bytes
     summary_json: str
     message_id_header: str | None
     internal_date: datetime
     digest: bytes = b""
+    summary: MessageSummary | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, raw: bytes, summary: MessageSummary, internal_date: datetime, *, digest: bytes = b"") -> NewMessage:
+        """The message with the summary `mailserver.message.summarise` computed for it."""
+        return cls(raw, to_json(summary), summary.message_id, internal_date, digest, summary)
 
     def idempotency_digest(self) -> bytes:
         return self.digest or hashlib.sha256(self.raw).digest()
@@ -169,7 +179,7 @@ class MailStore:
 
     async def _submit(self, message: NewMessage, targets: list[tuple[int, str, str]], dedupe: bool) -> list[Delivered]:
         sealed = self._cipher.seal(message.raw)
-        job = _Job(message, sealed, targets, dedupe, search_row(message.raw, message.summary_json))
+        job = _Job(message, sealed, targets, dedupe, search_row(message.raw, message.summary))
         loop = asyncio.get_running_loop()
         job.future = loop.create_future()
         self._last_submit = loop.time()

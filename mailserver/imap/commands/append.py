@@ -17,7 +17,7 @@ from mailserver.imap import replies
 from mailserver.imap.parser import Append
 from mailserver.imap.places import Place
 from mailserver.imap.replies import Reply, done
-from mailserver.message import summarise, to_json
+from mailserver.message import summarise
 from mailserver.store.imap_errors import NoSuchFolder
 from mailserver.store.mail import NewMessage
 
@@ -61,4 +61,4 @@ async def _new_message(command: Append, now: dt.datetime) -> NewMessage:
     raw = command.message
     summary = summarise(raw) if len(raw) <= PARSE_INLINE_BYTES else await asyncio.to_thread(summarise, raw)
     when = (command.internal_date or now).astimezone(dt.UTC)
-    return NewMessage(raw, to_json(summary), summary.message_id, when)
+    return NewMessage.of(raw, summary, when)

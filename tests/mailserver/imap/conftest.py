@@ -39,7 +39,7 @@ from mailserver.imap.access_log import AccessLog
 from mailserver.imap.listeners import ImapListeners
 from mailserver.imap.services import ImapServices, SessionLimits
 from mailserver.imap.session import Session
-from mailserver.message import summarise, to_json
+from mailserver.message import summarise
 from mailserver.store import Store, utcnow
 from mailserver.store.authlimits import AuthLimits
 from mailserver.store.imap_session_support import record_accesses
@@ -55,7 +55,14 @@ __all__ = ["dev_pki", "foreign_pki", "scratch_pki", "scratch_pki_template"]
 # Protocol tests fed as bytes exercise the IMAP layer, which is the same on both backends: they run on SQLite only.
 # These modules also run on PostgreSQL (when CADUCEE_TEST_POSTGRES_URL is set): real clients and servers, and what
 # depends on the change feed (LISTEN/NOTIFY there, polling on SQLite) and on concurrent readers and writers.
-BOTH_BACKENDS = ("test_client_", "test_server_", "test_cmd_idle", "test_session_shared", "test_cmd_expunge")
+BOTH_BACKENDS = (
+    "test_client_",
+    "test_server_",
+    "test_cmd_idle",
+    "test_session_shared",
+    "test_cmd_expunge",
+    "test_access_log",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -129,7 +136,7 @@ def message_bytes(
 
 def new_message(raw: bytes, internal_date: datetime = T0) -> NewMessage:
     summary = summarise(raw)
-    return NewMessage(raw, to_json(summary), summary.message_id, internal_date)
+    return NewMessage.of(raw, summary, internal_date)
 
 
 async def deliver(store: Store, address: str, raw: bytes, folder: str = "INBOX", *, when: datetime = T0) -> int:

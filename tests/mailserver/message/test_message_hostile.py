@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +53,7 @@ def check_summary(raw: bytes) -> None:
             spec = f"{prefix}.{text}" if prefix and text else prefix or text
             data = section_bytes(raw, summary.layout, spec)
             assert len(data) <= len(raw) + 2
-    assert from_json(to_json(summary)) == summary
+    assert from_json(to_json(summary)) == dataclasses.replace(summary, text="")  # the text is not stored
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

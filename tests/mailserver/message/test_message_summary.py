@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -92,10 +93,12 @@ def test_forwarded_message_is_an_attachment_and_its_parts_are_not_listed() -> No
     assert summarise(samples.NESTED).attachments == (Attachment("2", None, "message/rfc822", 354, None, None),)
 
 
-def test_json_round_trip_is_lossless() -> None:
+def test_json_round_trip_keeps_everything_but_the_body_text() -> None:
+    """The body text goes to the search index, not into the stored summary (it doubled the stored size)."""
     for raw in samples.ALL.values():
         summary = summarise(raw)
-        assert from_json(to_json(summary)) == summary
+        assert from_json(to_json(summary)) == dataclasses.replace(summary, text="")
+        assert summary.text == "" or summary.text not in to_json(summary)
 
 
 @pytest.mark.parametrize("text", ["", "[]", '{"v": 99}', '{"v": 1}', "not json"])

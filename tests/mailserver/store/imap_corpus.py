@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mailserver.message import summarise, to_json
+from mailserver.message import summarise
 from mailserver.store import Store
 from mailserver.store.imapview import ImapView
 from mailserver.store.mail import NewMessage
@@ -40,7 +40,7 @@ def message_bytes(
 
 def new_message(raw: bytes, internal_date: datetime = T0) -> NewMessage:
     summary = summarise(raw)
-    return NewMessage(raw, to_json(summary), summary.message_id, internal_date)
+    return NewMessage.of(raw, summary, internal_date)
 
 
 async def mailbox(store: Store, address: str = "dr.bernard@example.test", type_: str = "PER") -> Mailbox:
