@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -94,6 +94,38 @@ class AuditTrail:
         pk = res.inserted_primary_key
         assert pk is not None
         return int(pk[0])
+
+    async def record_all_in(
+        self, conn: AsyncConnection, entries: Sequence[tuple[str, str, str, str, dict[str, Any] | None]]
+    ) -> None:
+        """Append (actor, action, target, result, detail) entries in order inside the caller's write transaction:
+        the chain head is read once and the rows are inserted together (the IMAP access log's group commit)."""
+        if not entries:
+            return
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        prev = (
+            await conn.execute(select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1))
+        ).scalar_one_or_none() or GENESIS
+        rows = []
+        for actor, action, target, result, detail in entries:
+            at = self._clock()
+            body = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            digest = entry_hash(prev, at, actor, action, target, result, body)
+            rows.append(
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": action,
+                    "target": target,
+                    "result": result,
+                    "detail": body,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            prev = digest
+        await conn.execute(audit_log.insert(), rows)
 
     async def entries(self, *, target: str | None = None, limit: int = 100) -> list[AuditEntry]:
         query = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)

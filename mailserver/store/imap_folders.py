@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mailserver.store.imap_errors import FolderNotSelectable, InvalidFolderName, NoSuchFolder
@@ -25,6 +25,14 @@ INBOX = "INBOX"
 OWNER_RIGHTS = "lrswipkxtea"  # RFC 4314 §2.1: every right
 MAX_NAME_LENGTH = 500  # folders.name
 MAX_DEPTH = 32
+
+
+# Built once: every SELECT of a folder selected before runs it (SQLAlchemy then keeps its cache key too).
+_FOLDER_BY_ID = (
+    select(folders, noselect_folders.c.folder_id.label("noselect"))
+    .outerjoin(noselect_folders, noselect_folders.c.folder_id == folders.c.id)
+    .where(folders.c.id == bindparam("folder_id"))
+)
 
 
 def normalise_name(name: str) -> str:
@@ -108,13 +116,7 @@ class FolderDirectory:
     async def folder_by_id(self, folder_id: int, *, selectable: bool = False) -> Folder:
         """The folder by id; NoSuchFolder if absent, FolderNotSelectable if \\Noselect and `selectable`."""
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(folders, noselect_folders.c.folder_id.label("noselect"))
-                    .outerjoin(noselect_folders, noselect_folders.c.folder_id == folders.c.id)
-                    .where(folders.c.id == folder_id)
-                )
-            ).first()
+            row = (await conn.execute(_FOLDER_BY_ID, {"folder_id": folder_id})).first()
         if row is None:
             raise NoSuchFolder("no such folder", f"folder id {folder_id}")
         if selectable and row.noselect is not None:

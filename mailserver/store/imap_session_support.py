@@ -29,5 +29,4 @@ async def record_accesses(store: Store, records: Sequence[AccessRecord]) -> None
     if not records:
         return
     async with writer(store.engine).begin() as conn:
-        for r in records:
-            await store.audit.record_in(conn, r.actor, r.action, r.target, r.result, r.detail)
+        await store.audit.record_all_in(conn, [(r.actor, r.action, r.target, r.result, r.detail) for r in records])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 
 from mailserver.store import Store
+from mailserver.store.engine import writer
 from mailserver.store.schema import audit_log
 
 
@@ -43,3 +44,15 @@ async def test_entries_are_listed_newest_first_and_filtered_by_target(store: Sto
     entries = await store.audit.entries(target="x@example.test")
     assert [e.action for e in entries] == ["mailbox.add"]
     assert [e.seq for e in await store.audit.entries()] == [4, 3, 2, 1]
+
+
+async def test_entries_appended_together_continue_the_chain_in_their_order(store: Store) -> None:
+    await _fill(store, 2)
+    batch = [("dr.house@example.test", "imap.fetch", "INBOX", "ok", {"uids": str(n)}) for n in range(1, 40)]
+    async with writer(store.engine).begin() as conn:
+        await store.audit.record_all_in(conn, batch)
+    await _fill(store, 1)
+    report = await store.audit.verify()
+    assert (report.entries, report.first_broken) == (42, None)
+    listed = [entry.detail for entry in reversed(await store.audit.entries(limit=42))]
+    assert listed[2:41] == [f'{{"uids":"{n}"}}' for n in range(1, 40)]
