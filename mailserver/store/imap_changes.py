@@ -8,7 +8,7 @@ folder's (folder_id, modseq) indexes. Never writes.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailserver.store.imap_criteria import UidRanges
@@ -17,6 +17,11 @@ from mailserver.store.imap_messages import consistent_read
 from mailserver.store.imap_records import FlagChange, FolderState
 from mailserver.store.imap_uidsets import batches, uid_clause
 from mailserver.store.schema import expunged, folder_messages, folders
+
+# Built once: the SQLite change feed runs it every poll interval while a folder is selected.
+_HIGHEST_MODSEQS = select(folders.c.id, folders.c.highestmodseq).where(
+    folders.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 class ChangeReader:
@@ -43,7 +48,7 @@ class ChangeReader:
         if not folder_ids:
             return {}
         async with self._engine.connect() as conn:
-            rows = await conn.execute(select(folders.c.id, folders.c.highestmodseq).where(folders.c.id.in_(folder_ids)))
+            rows = await conn.execute(_HIGHEST_MODSEQS, {"ids": folder_ids})
             return {r.id: r.highestmodseq for r in rows}
 
     async def changes_since(self, folder_id: int, modseq: int, uids: UidRanges | None = None) -> list[FlagChange]:
