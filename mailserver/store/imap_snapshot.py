@@ -154,13 +154,7 @@ class SnapshotLoader:
         ).all()
         if len(changed) > limit or len(gone) > limit:
             return None
-        uids, modseqs, flags = array("q", old.uids), array("q", old.modseqs), list(old.flags)
-        if gone:
-            drop = {r.uid for r in gone}
-            keep = [i for i, uid in enumerate(uids) if uid not in drop]
-            uids = array("q", (uids[i] for i in keep))
-            modseqs = array("q", (modseqs[i] for i in keep))
-            flags = [flags[i] for i in keep]
+        uids, modseqs, flags = _without(old, sorted(r.uid for r in gone))
         shared = {text: text for text in flags}
         for uid, modseq, text in changed:
             text = shared.setdefault(text, text)
@@ -193,6 +187,26 @@ class SnapshotLoader:
                 log.warning("SELECT snapshot not stored", extra={"folder_id": folder_id}, exc_info=True)
                 continue
             cached.stored_modseq, cached.unstored = cached.highestmodseq, 0
+
+
+def _without(old: _Cached, gone: list[int]) -> tuple[array[int], array[int], list[str]]:
+    """New copies of `old`'s columns without the ascending UIDs `gone` (those it never held are ignored: a message
+    delivered and expunged since), cut and joined by slices rather than rebuilt message by message."""
+    positions = []
+    for uid in gone:
+        index = bisect.bisect_left(old.uids, uid)
+        if index < len(old.uids) and old.uids[index] == uid:
+            positions.append(index)
+    if not positions:
+        return array("q", old.uids), array("q", old.modseqs), list(old.flags)
+    bounds = [-1, *positions, len(old.uids)]
+    spans = [(start + 1, end) for start, end in itertools.pairwise(bounds) if end > start + 1]
+    uids, modseqs, flags = array("q"), array("q"), []
+    for start, end in spans:
+        uids += old.uids[start:end]
+        modseqs += old.modseqs[start:end]
+        flags += old.flags[start:end]
+    return uids, modseqs, flags
 
 
 def _worth_storing(cached: _Cached) -> bool:

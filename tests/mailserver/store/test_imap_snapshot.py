@@ -207,3 +207,26 @@ def test_the_stored_form_keeps_uids_modseqs_and_every_flag_text() -> None:
     assert decode(encode(array("q"), array("q"), [])) == (array("q"), array("q"), [])
     with pytest.raises(ValueError, match="stored snapshot"):
         decode(encode(uids, modseqs, flags)[:-1])
+
+
+async def test_expunges_at_both_ends_and_of_messages_delivered_since_are_applied_to_the_stored_copy(
+    store: Store,
+) -> None:
+    size = MIN_STORED_MESSAGES + 20
+    view = ImapView(store)
+    inbox = await _big_inbox(store, view, size)
+    await view.messages.snapshot(inbox)
+    await view.close()
+    box = await store.accounts.get_mailbox("dr.bernard@example.test")
+    assert box is not None
+    new = await fill(store, box.id, 3, start=700)
+    doomed = [(1, 2), (size, size), (new[0], new[-1])]
+    await view.flags.store(inbox, doomed, FlagOperation.ADD, ["\\Deleted"])
+    await view.flags.expunge(inbox)
+    later = ImapView(store)
+    try:
+        opened = await later.messages.snapshot(inbox)
+    finally:
+        await later.close()
+    assert _same(opened, await _fresh_read(store, inbox))
+    assert (opened.uids[0], opened.uids[-1], opened.exists) == (3, size - 1, size - 3)
