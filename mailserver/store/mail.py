@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,6 +26,7 @@ from mailserver.store.blobs import BlobCipher, SealedBlob
 from mailserver.store.imap_index import SearchRow, search_row, split_row
 from mailserver.store.imap_schema import message_search, message_text
 from mailserver.store.imap_textindex import QUIET, TextIndexer, index_chunk
+from mailserver.store.prepared import Runner, runner
 from mailserver.store.records import Delivered, Folder
 from mailserver.store.schema import blobs, deliveries, expunged, folder_messages, folders, messages
 
@@ -59,10 +61,10 @@ _INSERT_SEARCH = message_search.insert()
 _INSERT_TEXT = message_text.insert()
 
 
-def _insert_search_row(conn: Connection, message_id: int, row: SearchRow) -> None:
+def _insert_search_row(run: Runner, message_id: int, row: SearchRow) -> None:
     fields, text_values = split_row(message_id, row)
-    conn.execute(_INSERT_SEARCH, fields)
-    conn.execute(_INSERT_TEXT, text_values)
+    run.run(_INSERT_SEARCH, fields)
+    run.run(_INSERT_TEXT, text_values)
 
 
 ChangeListener = Callable[[list[tuple[int, int]]], None]  # [(folder_id, modseq)] after a commit
@@ -116,6 +118,7 @@ class MailStore:
         self._runner: asyncio.Task[None] | None = None
         self._listeners: list[ChangeListener] = []
         self._batches = BatchWriter(engine)
+        self._compiled: dict[tuple[int, tuple[str, ...]], Any] = {}  # SQLite: the writer's statements, compiled once
         self._last_submit = 0.0  # loop time of the last delivery or append
         # SQLite: message text reaches the trigram index after the commit (see imap_textindex).
         self._indexer = TextIndexer(self._index_chunk, self._delivering) if engine.dialect.name == "sqlite" else None
@@ -224,36 +227,37 @@ class MailStore:
     def _commit_sync(self, conn: Connection, batch: list[_Job]) -> list[list[Delivered]]:
         """The whole batch in the caller's transaction (runs off the event loop; see batch_writer)."""
         now = self._clock()
-        results = [self._store_one(conn, job, now) for job in batch]
+        run = runner(conn, self._compiled)
+        results = [self._store_one(run, job, now) for job in batch]
         if conn.dialect.name == "postgresql":
             changed = {(d.folder_id, d.modseq) for r in results for d in r if not d.duplicate}
             for folder_id, modseq in changed:  # delivered to listeners at commit (LISTEN/NOTIFY)
                 conn.execute(_PG_NOTIFY, {"c": NOTIFY_CHANNEL, "p": f"{folder_id}:{modseq}"})
         return results
 
-    def _store_one(self, conn: Connection, job: _Job, now: datetime) -> list[Delivered]:
+    def _store_one(self, run: Runner, job: _Job, now: datetime) -> list[Delivered]:
         msg = job.message
         digest = msg.idempotency_digest()
         out: list[Delivered] = []
         message_id: int | None = None
         for mailbox_id, folder_name, flags in job.targets:
             if job.dedupe:
-                seen = conn.execute(_SEEN, {"mid": mailbox_id, "digest": digest}).first()
-                if seen is not None and seen.folder_id is not None:
-                    out.append(Delivered(mailbox_id, seen.folder_id, seen.uid, seen.modseq, True))
+                seen = run.first(_SEEN, {"mid": mailbox_id, "digest": digest})  # (folder_id, uid, modseq)
+                if seen is not None and seen[0] is not None:
+                    out.append(Delivered(mailbox_id, seen[0], seen[1], seen[2], True))
                     continue
                 if seen is not None:  # its copy was expunged or its folder deleted since: deliver it again
-                    conn.execute(_FORGET, {"mid": mailbox_id, "digest": digest})
+                    run.run(_FORGET, {"mid": mailbox_id, "digest": digest})
             if message_id is None:
-                message_id = self._message_row(conn, job.sealed, msg, job.search, now)
-            row = conn.execute(_NEXT_UID, {"mid": mailbox_id, "fname": folder_name}).first()
+                message_id = self._message_row(run, job.sealed, msg, job.search, now)
+            row = run.first(_NEXT_UID, {"mid": mailbox_id, "fname": folder_name})  # (id, uidnext, highestmodseq)
             if row is None:
                 raise NotFound(f"no folder {folder_name!r}", f"no folder {folder_name!r} in mailbox {mailbox_id}")
-            uid, modseq = row.uidnext - 1, row.highestmodseq
-            res = conn.execute(
+            folder_id, uid, modseq = row[0], row[1] - 1, row[2]
+            folder_message_id = run.insert(
                 _INSERT_FOLDER_MESSAGE,
                 {
-                    "folder_id": row.id,
+                    "folder_id": folder_id,
                     "uid": uid,
                     "message_id": message_id,
                     "modseq": modseq,
@@ -262,44 +266,41 @@ class MailStore:
                 },
             )
             if job.dedupe:
-                pk = res.inserted_primary_key
-                assert pk is not None
-                conn.execute(
+                run.run(
                     _INSERT_DELIVERY,
-                    {"mailbox_id": mailbox_id, "digest": digest, "folder_message_id": pk[0], "created_at": now},
+                    {
+                        "mailbox_id": mailbox_id,
+                        "digest": digest,
+                        "folder_message_id": folder_message_id,
+                        "created_at": now,
+                    },
                 )
-            out.append(Delivered(mailbox_id, row.id, uid, modseq, False))
+            out.append(Delivered(mailbox_id, folder_id, uid, modseq, False))
         return out
 
-    def _message_row(
-        self, conn: Connection, sealed: SealedBlob, msg: NewMessage, search: SearchRow, now: datetime
-    ) -> int:
-        existing = conn.execute(_MESSAGE_BY_HASH, {"sha": sealed.sha256}).scalar()
+    def _message_row(self, run: Runner, sealed: SealedBlob, msg: NewMessage, search: SearchRow, now: datetime) -> int:
+        existing = run.first(_MESSAGE_BY_HASH, {"sha": sealed.sha256})
         if existing is not None:
             # The outbound queue stores messages without a search row; add it when one arrives locally.
-            if conn.execute(_HAS_SEARCH_ROW, {"id": existing}).first() is None:
-                _insert_search_row(conn, int(existing), search)
-            return int(existing)
-        blob = conn.execute(
+            if run.first(_HAS_SEARCH_ROW, {"id": existing[0]}) is None:
+                _insert_search_row(run, int(existing[0]), search)
+            return int(existing[0])
+        blob_id = run.insert(
             _INSERT_BLOB, {"sha256": sealed.sha256, "size": sealed.size, "key_id": sealed.key_id, "data": sealed.data}
         )
-        bpk = blob.inserted_primary_key
-        assert bpk is not None
-        res = conn.execute(
+        message_id = run.insert(
             _INSERT_MESSAGE,
             {
-                "blob_id": bpk[0],
+                "blob_id": blob_id,
                 "size": len(msg.raw),
                 "message_id_header": msg.message_id_header or None,
                 "summary": msg.summary_json,
                 "created_at": now,
             },
         )
-        mpk = res.inserted_primary_key
-        assert mpk is not None
         # In the same transaction: SEARCH never misses it (on SQLite, the text's trigram index follows the commit).
-        _insert_search_row(conn, int(mpk[0]), search)
-        return int(mpk[0])
+        _insert_search_row(run, message_id, search)
+        return message_id
 
     # ------------------------------------------------------------------ reading
     async def folders_of(self, mailbox_id: int) -> list[Folder]:
