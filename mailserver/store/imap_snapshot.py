@@ -155,7 +155,7 @@ class SnapshotLoader:
         if len(changed) > limit or len(gone) > limit:
             return None
         uids, modseqs, flags = _without(old, sorted(r.uid for r in gone))
-        shared = {text: text for text in flags}
+        shared = {text: text for text in set(flags)} if changed else {}  # equal texts stay one object
         for uid, modseq, text in changed:
             text = shared.setdefault(text, text)
             index = bisect.bisect_left(uids, uid)
@@ -257,9 +257,10 @@ def decode(data: bytes) -> tuple[array[int], array[int], list[str]]:
     if sys.byteorder == "big":
         for column in (uids, modseqs, indexes):
             column.byteswap()
-    if count and max(indexes) >= distinct:
-        raise ValueError("stored snapshot names a flag text it does not hold")
-    return uids, modseqs, [texts[i] for i in indexes]
+    try:
+        return uids, modseqs, [texts[i] for i in indexes]
+    except IndexError:
+        raise ValueError("stored snapshot names a flag text it does not hold") from None
 
 
 async def _read_stored(conn: AsyncConnection, folder_id: int, uidvalidity: int, modseq: int) -> _Cached | None:

@@ -207,6 +207,9 @@ def test_the_stored_form_keeps_uids_modseqs_and_every_flag_text() -> None:
     assert decode(encode(array("q"), array("q"), [])) == (array("q"), array("q"), [])
     with pytest.raises(ValueError, match="stored snapshot"):
         decode(encode(uids, modseqs, flags)[:-1])
+    few = encode(array("q", [1, 2]), array("q", [1, 1]), ["", "\\Seen"])  # one byte per flag index
+    with pytest.raises(ValueError, match="stored snapshot"):
+        decode(few[:-1] + b"\x09")  # names a ninth text of two
 
 
 async def test_expunges_at_both_ends_and_of_messages_delivered_since_are_applied_to_the_stored_copy(
