@@ -58,9 +58,30 @@ def split_message(raw: bytes) -> tuple[bytes, bytes]:
 def iter_fields(raw: bytes, start: int = 0, end: int | None = None, *, limit: int | None = None) -> list[RawField]:
     """The fields of the header block that begins at `start` (the empty line, if any, is not a field).
 
-    `limit` bounds how many fields are listed (hostile messages may carry millions).
+    `limit` bounds how many fields are listed (hostile messages may carry millions). The list is shared with
+    other callers (see `_last`): never modify it.
     """
     stop = body_offset(raw, start, end)
+    last = _last[0]
+    if last is not None and last[0] is raw and last[1] == start and last[2] == stop:
+        fields, truncated = last[3], last[4]
+        if limit is not None and limit <= len(fields):
+            return fields[:limit] if limit < len(fields) else fields
+        if not truncated:
+            return fields
+    fields = _scan_fields(raw, start, stop, limit)
+    if type(raw) is bytes:  # immutable: its identity stands for its content
+        _last[0] = (raw, start, stop, fields, limit is not None and len(fields) >= limit)
+    return fields
+
+
+# The fields of the last header block listed: delivery reads the same message's header block five times (MIME
+# tree, search fields, envelope, search row, sort keys), about 20 µs each at 4 KB. Keyed on the bytes object's
+# identity; holds one message alive until the next call. A tuple, replaced whole (safe across threads).
+_last: list[tuple[bytes, int, int, list[RawField], bool] | None] = [None]
+
+
+def _scan_fields(raw: bytes, start: int, stop: int, limit: int | None) -> list[RawField]:
     fields: list[RawField] = []
     pos = start
     while pos < stop and (limit is None or len(fields) < limit):
