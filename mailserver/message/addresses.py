@@ -8,6 +8,7 @@ domain, UTF-8 local parts allowed as with SMTPUTF8, RFC 6531). Display names kee
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -62,6 +63,23 @@ class Group:
 
 def parse_address_entries(value: str) -> list[Address | Group]:
     """The mailboxes and groups of an address-list header value, in order."""
+    if len(value) <= _CACHED_VALUE_CHARS:
+        return list(_cached_entries(value))
+    return _parse_entries(value)
+
+
+# The same From, To and Cc values come back message after message (a hospital system, a colleague): parsing an
+# address list is the dearest part of a delivery's header work, so recent results are kept (entries are frozen).
+_CACHED_VALUE_CHARS = 998  # one header line's worth (RFC 5322 §2.1.1): hostile giants are never kept
+_CACHED_VALUES = 1024
+
+
+@functools.lru_cache(maxsize=_CACHED_VALUES)
+def _cached_entries(value: str) -> tuple[Address | Group, ...]:
+    return tuple(_parse_entries(value))
+
+
+def _parse_entries(value: str) -> list[Address | Group]:
     lexemes = _lex(value)
     entries: list[Address | Group] = []
     pos, size = 0, len(lexemes)
