@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -70,7 +70,7 @@ class SnapshotLoader:
         self._engine = engine
         self._cache: OrderedDict[int, _Cached] = OrderedDict()
         self._size = cached_folders
-        self._to_store: dict[int, _Cached] = {}
+        self._to_store: dict[int, _Cached | None] = {}
         self._storing: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
 
@@ -101,11 +101,11 @@ class SnapshotLoader:
             cached = await _read_stored(conn, folder_id, folder.uidvalidity, stored_modseq)
         if cached is not None and (cached.highestmodseq != folder.highestmodseq or cached.uidnext != folder.uidnext):
             cached = await self._patch(conn, folder_id, cached, folder.highestmodseq, folder.uidnext)
-        if cached is None:
+        if cached is None:  # stored_modseq 0: whatever copy is stored is older than this read (or unreadable)
             uids, modseqs, flags = await _read_all(conn, folder_id)
             cached = _Cached(folder.uidvalidity, folder.highestmodseq, folder.uidnext, uids, modseqs, flags)
-        if stored_modseq is not None:
-            cached.stored_modseq = max(cached.stored_modseq, stored_modseq)
+        elif stored_modseq is not None and stored_modseq > cached.stored_modseq:
+            cached.stored_modseq = stored_modseq  # another process stored a newer copy
         if len(cached.uids) >= MIN_CACHED_MESSAGES:
             self._cache[folder_id] = cached
             self._cache.move_to_end(folder_id)
@@ -115,6 +115,8 @@ class SnapshotLoader:
             self._cache.pop(folder_id, None)
         if _worth_storing(cached):
             self._store_later(folder_id, cached)
+        elif folder.stored_modseq is not None and len(cached.uids) < MIN_STORED_MESSAGES:
+            self._store_later(folder_id, None)  # the folder shrank, or was created again: the copy only costs
         return Snapshot(
             folder_id,
             cached.uidvalidity,
@@ -169,7 +171,8 @@ class SnapshotLoader:
         return _Cached(old.uidvalidity, highest, uidnext, uids, modseqs, flags, old.stored_modseq, unstored)
 
     # ---------------------------------------------------------------- the stored copy
-    def _store_later(self, folder_id: int, cached: _Cached) -> None:
+    def _store_later(self, folder_id: int, cached: _Cached | None) -> None:
+        """Write `cached` as the folder's stored copy soon, or with None drop the copy."""
         self._to_store[folder_id] = cached
         if self._storing is None or self._storing.done():
             self._storing = asyncio.get_running_loop().create_task(self._store_waiting())
@@ -182,6 +185,10 @@ class SnapshotLoader:
         while self._to_store:
             folder_id, cached = self._to_store.popitem()
             try:
+                if cached is None:
+                    async with writer(self._engine).begin() as conn:
+                        await conn.execute(delete(folder_snapshots).where(folder_snapshots.c.folder_id == folder_id))
+                    continue
                 await _write_stored(self._engine, folder_id, cached)
             except Exception:  # the folder went away meanwhile, or the database is busy: the next SELECT retries
                 log.warning("SELECT snapshot not stored", extra={"folder_id": folder_id}, exc_info=True)
@@ -305,7 +312,7 @@ async def _write_stored(engine: AsyncEngine, folder_id: int, cached: _Cached) ->
                     "data": newer.data,
                 },
                 where=(folder_snapshots.c.uidvalidity != newer.uidvalidity)
-                | (folder_snapshots.c.highestmodseq < newer.highestmodseq),
+                | (folder_snapshots.c.highestmodseq <= newer.highestmodseq),  # equal: it replaces an unreadable one
             )
         )
 

@@ -194,8 +194,28 @@ async def test_an_unreadable_stored_snapshot_is_never_served(store: Store) -> No
     try:
         opened = await later.messages.snapshot(inbox)
     finally:
-        await later.close()
+        await later.close()  # the folder it read replaces the unreadable copy
+    async with store.engine.connect() as conn:
+        data = (await conn.execute(select(folder_snapshots.c.data))).scalar_one()
+    assert decode(data) == (opened.uids, opened.modseqs, opened.flags)
     assert _same(opened, await _fresh_read(store, inbox))
+
+
+async def test_a_folder_that_shrinks_below_the_threshold_drops_its_stored_copy(store: Store) -> None:
+    size = MIN_STORED_MESSAGES + 10
+    view = ImapView(store)
+    inbox = await _big_inbox(store, view, size)
+    await view.messages.snapshot(inbox)
+    await view.close()
+    await view.flags.store(inbox, [(1, size - 5)], FlagOperation.ADD, ["\\Deleted"])
+    await view.flags.expunge(inbox)
+    later = ImapView(store)
+    try:
+        assert (await later.messages.snapshot(inbox)).exists == 5
+    finally:
+        await later.close()
+    async with store.engine.connect() as conn:
+        assert (await conn.execute(select(folder_snapshots))).first() is None
 
 
 def test_the_stored_form_keeps_uids_modseqs_and_every_flag_text() -> None:
