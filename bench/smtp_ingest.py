@@ -9,8 +9,11 @@ Sends 4 KB and 100 KB messages from 10 concurrent sessions for a fixed time to:
 Prints msg/s and the percentiles of the latency of the `250` replies, and writes the `## SMTP ingest` section of
 BENCHMARKS.md with ratios, the machine and the date.
 
-Usage: python bench/smtp_ingest.py [--seconds 10] [--sessions 10] [--door mx|submission] [--no-postgres]
-       [--no-references] [--no-write]
+Caducée runs as deployed on the machine: `caducee serve --workers N`, one worker process a CPU by default (Postfix
+and Dovecot use several processes too).
+
+Usage: python bench/smtp_ingest.py [--seconds 10] [--sessions 10] [--workers N] [--door mx|submission]
+       [--no-postgres] [--no-references] [--no-write]
 """
 
 from __future__ import annotations
@@ -116,12 +119,14 @@ def bench_postfix(root: Path, seconds: float, sessions: int) -> list[Row]:
     return rows
 
 
-def bench_caducee(root: Path, backend: str, door: str, seconds: float, sessions: int, pg_url: str) -> list[Row]:
+def bench_caducee(
+    root: Path, backend: str, door: str, seconds: float, sessions: int, pg_url: str, workers: int
+) -> list[Row]:
     inst = BenchInstance(root, backend, pg_url, door)
     rows = []
     try:
         inst.create()
-        inst.start()
+        inst.start(workers)
         target = Target("127.0.0.1", inst.port, inst.mail_from, MAILBOXES, tls=inst.client_tls())
         if door == "submission":
             target.auth = (MAILBOXES[0], "bench password 2026")
@@ -195,6 +200,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="caducee serve --workers")
     parser.add_argument("--door", choices=["mx", "submission"], default="mx")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-references", action="store_true")
@@ -209,15 +215,15 @@ def main() -> int:
             ensure_packages()
             rows += bench_sink(args.seconds, args.sessions)
             rows += bench_postfix(root, args.seconds, args.sessions)
-        rows += bench_caducee(root, "sqlite", args.door, args.seconds, args.sessions, "")
+        rows += bench_caducee(root, "sqlite", args.door, args.seconds, args.sessions, "", args.workers)
         pg_url = "" if args.no_postgres else _postgres_url()
         if pg_url:
-            rows += bench_caducee(root, "postgres", args.door, args.seconds, args.sessions, pg_url)
+            rows += bench_caducee(root, "postgres", args.door, args.seconds, args.sessions, pg_url, args.workers)
     report = (
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; load average before the run "
         f"{load_before}, after {_load()} (other work on the machine slows every system alike).\n"
         f"{args.sessions} concurrent sessions, {args.seconds:.0f} s per run, one message per transaction, unique "
-        f"messages, PIPELINING; Caducée through the {args.door} door (STARTTLS"
+        f"messages, PIPELINING; Caducée (`serve --workers {args.workers}`) through the {args.door} door (STARTTLS"
         f"{' with a client certificate' if args.door == 'mx' else ' and AUTH PLAIN'}), the references in clear. "
         "Delivered = committed in the store (Caducée) or in Dovecot's Maildirs after Postfix's queue drained. "
         "Run `make bench` (or `python bench/smtp_ingest.py`) to reproduce.\n\n"
