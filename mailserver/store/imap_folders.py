@@ -8,6 +8,7 @@ queries. Never writes; never decides what a right allows (the session does).
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Sequence
 
@@ -112,6 +113,13 @@ class FolderDirectory:
         """The folder by name; NoSuchFolder if absent, FolderNotSelectable if \\Noselect and `selectable`."""
         async with self._engine.connect() as conn:
             return await find_folder(conn, mailbox_id, normalise_name(name), selectable=selectable)
+
+    async def prepare(self) -> None:
+        """Compile the folder lookups of SELECT now rather than in the first SELECT of the process."""
+        with contextlib.suppress(NoSuchFolder):
+            await self.folder(0, "INBOX")
+        with contextlib.suppress(NoSuchFolder):
+            await self.folder_by_id(0)
 
     async def folder_by_id(self, folder_id: int, *, selectable: bool = False) -> Folder:
         """The folder by id; NoSuchFolder if absent, FolderNotSelectable if \\Noselect and `selectable`."""

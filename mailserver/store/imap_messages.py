@@ -62,6 +62,14 @@ class MessageReader:
         async with consistent_read(self._engine) as conn:
             return await self._snapshots.snapshot(conn, folder_id)
 
+    async def prepare(self) -> None:
+        """Compile the statements of SELECT and of metadata and summary FETCH now (see `SnapshotLoader.prepare`)."""
+        async with consistent_read(self._engine) as conn:
+            await self._snapshots.prepare(conn)
+        await self.fetch(0, [(1, 2)])  # a UID range, as clients ask
+        async with self._engine.connect() as conn:
+            await conn.execute(select(messages.c.id, messages.c.summary).where(messages.c.id.in_([0])))
+
     async def close(self) -> None:
         """Write what is waiting to be written (the stored SELECT snapshots)."""
         await self._snapshots.close()

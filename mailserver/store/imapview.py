@@ -50,8 +50,11 @@ class ImapView:
         self.gc = GarbageCollector(engine, clock, grace=gc_grace)
 
     async def start(self) -> None:
-        """Start the change feed (LISTEN on PostgreSQL, the poll on SQLite)."""
+        """Start the change feed (LISTEN on PostgreSQL, the poll on SQLite), and compile the statements of SELECT
+        and FETCH, so that the first user after a start does not wait for it."""
         await self.feed.start()
+        await self.directory.prepare()
+        await self.messages.prepare()
 
     async def close(self) -> None:
         await self.feed.close()
