@@ -127,7 +127,8 @@ def render(r: Results) -> str:
         f"Load average before the run {r.load_before}, after {r.load_after}; the load at the start of each "
         "measurement is in its column (the machine is shared with other test runs).",
         "One mailbox of distinct ~4 KB messages (bench/imapbench/corpus.py), the same bytes in both servers: Caducée "
-        "filled by direct delivery through the store (`store.mail.deliver`, group commit) into SQLite; Dovecot "
+        "filled by direct delivery through the store (`store.mail.deliver`, group commit) into SQLite, its full-text "
+        "index then brought up to date; Dovecot "
         "(default settings, Maildir) given the same messages as files in cur/, indexed by `doveadm` before the "
         "run. Each size is measured twice on each server: on its first start after the mailbox was built (Dovecot's "
         "cache file still empty) and on the next start (Dovecot's index and cache files as the first session left "
