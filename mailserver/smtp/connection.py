@@ -75,6 +75,22 @@ class SmtpConnection(SMTP):
         if ssl_object is not None:
             self._tls_up(ssl_object)
 
+    def tls_started(self, transport: asyncio.Transport) -> None:
+        """STARTTLS's handshake is done: read and write through `transport`, and restart the session (RFC 3207
+        §4.2: as after the greeting). What is in the reader now came through TLS (a client may send its commands
+        with the end of the handshake) and is kept; the clear text was dropped before the handshake."""
+        self._reader._transport = transport  # type: ignore[attr-defined]
+        self._writer._transport = transport  # type: ignore[attr-defined]
+        self.transport = transport
+        self._set_rset_state()  # type: ignore[no-untyped-call]
+        self.session = self._create_session()
+        self.session.peer = transport.get_extra_info("peername")
+        self._reset_timeout()
+        self._tls_up(transport.get_extra_info("ssl_object"))
+
+    def discard_input(self) -> None:
+        self._reader._buffer.clear()  # type: ignore[attr-defined]
+
     def _tls_up(self, ssl_object: Any) -> None:
         cipher = ssl_object.cipher()
         tls = f"{ssl_object.version()} {cipher[0] if cipher else ''}".strip()

@@ -1,15 +1,16 @@
-"""STARTTLS (RFC 3207): the upgrade of a plaintext session, through aiosmtpd's SSL protocol swap.
+"""STARTTLS (RFC 3207): the upgrade of a plaintext session, through the event loop's `start_tls`.
 
-Owns the checks before the handshake (no argument, not already under TLS, a context configured) and the swap
-itself, as aiosmtpd does it: our protocol keeps its stream reader, the transport is wrapped in an SSL protocol,
-and `connection_made` runs again when the handshake ends (the session restarts from EHLO, RFC 3207 §4.2; bytes
-the client pipelined after STARTTLS are discarded, against command injection). A failed handshake ends the
-session (the loop logs why: expired, untrusted...). Never inspects certificates here.
+Owns the checks before the handshake (no argument, not already under TLS, a context configured) and the upgrade:
+bytes the client pipelined after STARTTLS are discarded (RFC 3207 §4.2, against command injection), the loop's
+own TLS layer takes the transport (uvloop's is native code; aiosmtpd's swap used asyncio's pure-Python SSL
+protocol on every MX session), and the connection adopts the new transport (`SmtpConnection.tls_started`: the
+session restarts from EHLO). A failed handshake ends the session (the loop logs why: expired, untrusted...).
+Never inspects certificates here.
 """
 
 from __future__ import annotations
 
-import asyncio.sslproto as sslproto
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiosmtpd.smtp import TLSSetupException
@@ -32,14 +33,13 @@ async def run(conn: SmtpConnection, arg: str) -> None:
         return
     await conn.reply(replies.READY_TLS)
     await conn.flush()  # the 220 goes out in clear, before the handshake
-    waiter = conn.loop.create_future()
-    conn._tls_protocol = sslproto.SSLProtocol(conn.loop, conn, conn.tls_context, waiter, server_side=True)
-    conn._original_transport = conn.transport
-    assert conn._original_transport is not None
-    conn._original_transport.set_protocol(conn._tls_protocol)
-    conn.transport = conn._tls_protocol._app_transport
-    conn._tls_protocol.connection_made(conn._original_transport)
+    plain = conn.transport
+    assert isinstance(plain, asyncio.Transport)
+    conn.discard_input()  # RFC 3207 §4.2: nothing the client sent before the handshake is a command
     try:
-        await waiter
+        secured = await conn.loop.start_tls(plain, conn, conn.tls_context, server_side=True)
     except Exception as error:
         raise TLSSetupException() from error
+    if secured is None:  # the peer went away during the handshake
+        raise TLSSetupException()
+    conn.tls_started(secured)
