@@ -19,6 +19,7 @@ from mailserver.message import (
     summarise,
     to_json,
 )
+from mailserver.message.bodytext import collapse_blanks
 from tests.mailserver.message import samples
 
 XDM_ZIP = Path(__file__).resolve().parents[4] / "shared" / "data" / "real" / "xdm" / "drimbox-KA202401-repacked.zip"
@@ -131,3 +132,20 @@ def test_cda_xdm_message_lists_ihe_xdm_zip_with_its_size() -> None:
     assert base64.b64decode(section_bytes(raw, summary.layout, "2")) == archive
     assert summary.subject.startswith("XDM/1.0/DDM+")
     assert b'"application" "zip" NIL NIL NIL "base64"' in summary.bodystructure
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "a",
+        " a  b\r\n\tc ",
+        "x\x1cy\x1fz",
+        "nbsp\xa0here\u3000and\u2028there",
+        "  \r\n  tail  \n",
+        "é  ü\u200a ß",
+    ],
+)
+def test_collapse_blanks_is_split_and_join(text: str) -> None:
+    assert collapse_blanks(text) == " ".join(text.split())
