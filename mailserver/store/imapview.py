@@ -52,9 +52,10 @@ class ImapView:
     async def start(self) -> None:
         """Start the change feed (LISTEN on PostgreSQL, the poll on SQLite), and compile the statements of SELECT
         and FETCH, so that the first user after a start does not wait for it."""
-        await self.feed.start()
         await self.directory.prepare()
         await self.messages.prepare()
+        await self.changes.highest_modseqs([0])  # the SQLite poll's statement, first run once a folder is selected
+        await self.feed.start()
 
     async def close(self) -> None:
         await self.feed.close()
