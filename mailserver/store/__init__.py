@@ -50,7 +50,7 @@ class Store:
         return cls.build(create_engine(url, base_dir, pool_size=pool_size), BlobCipher.from_file(keys_file), clock)
 
     async def close(self) -> None:
-        self.mail.close()
+        await self.mail.aclose()
         await self.engine.dispose()
 
 

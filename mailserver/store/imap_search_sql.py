@@ -6,6 +6,7 @@ each translation says whether it is exact. Text tests are substring tests on cas
   substring test); shorter needles use instr() on the column (also exact, without the index). Message text that
   the deferred indexer has not reached yet (ids above its watermark, `imap_textindex`) is tested with instr();
 - PostgreSQL: `LIKE '%needle%'` on the column (exact; the pg_trgm GIN index serves it when the planner wants).
+  Message text still `pending` (not yet in the partial GIN indexes, `imap_textindex`) is tested apart, as exactly;
 HEADER name value cannot be exact here (the value must lie in that field's line): SQL keeps a superset (both the
 name and the value occur in the header text) and `imap_search_check` re-tests the candidates. So do UID sets of
 more than a few hundred separate runs (a bounding range here); many single UIDs
@@ -169,7 +170,13 @@ class Translation:
             return present
         if self.dialect == "postgresql":
             escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return and_(present, col.like(f"%{escaped}%", escape="\\"))
+            like = col.like(f"%{escaped}%", escape="\\")
+            if col.table is not message_text:
+                return and_(present, like)
+            # The same test, split so that each half can use its partial index: the GIN index holds the rows the
+            # deferred indexer has reached, the pending ones are tested one by one (`imap_textindex`).
+            pending = message_text.c.pending
+            return and_(present, or_(and_(not_(pending), like), and_(pending, like)))
         if len(needle) < TRIGRAM:
             return and_(present, func.instr(col, needle) > 0)
         phrase = '"' + needle.replace('"', '""') + '"'

@@ -26,7 +26,7 @@ from mailserver.store.batch_writer import BatchWriter
 from mailserver.store.blobs import BlobCipher, SealedBlob
 from mailserver.store.imap_index import SearchRow, search_row, split_row
 from mailserver.store.imap_schema import message_search, message_text
-from mailserver.store.imap_textindex import QUIET, TextIndexer, index_chunk
+from mailserver.store.imap_textindex import QUIET, TextIndexer, index_chunk, index_chunk_postgres
 from mailserver.store.prepared import Runner, runner
 from mailserver.store.records import Delivered, Folder
 from mailserver.store.schema import blobs, deliveries, expunged, folder_messages, folders, messages
@@ -110,7 +110,9 @@ _PG_INSERT_MESSAGES = _pg_insert(
     messages, ("blob_id", "size", "message_id_header", "summary", "created_at"), ("id", "blob_id")
 )
 _PG_INSERT_SEARCH = _pg_insert(message_search, tuple(c.name for c in message_search.c))
-_PG_INSERT_TEXT = _pg_insert(message_text, tuple(c.name for c in message_text.c))
+# Pending: outside the text's GIN indexes until the background indexer reaches it (imap_textindex).
+_PG_TEXT_COLUMNS = ("message_id", "header_text", "body_text", "pending")
+_PG_INSERT_TEXT = _pg_insert(message_text, _PG_TEXT_COLUMNS)
 _PG_INSERT_FOLDER_MESSAGES = _pg_insert(
     folder_messages,
     ("folder_id", "uid", "message_id", "modseq", "flags", "internal_date"),
@@ -198,8 +200,9 @@ class MailStore:
         self._batches = BatchWriter(engine)
         self._compiled: dict[tuple[int, tuple[str, ...]], Any] = {}  # SQLite: the writer's statements, compiled once
         self._last_submit = 0.0  # loop time of the last delivery or append
-        # SQLite: message text reaches the trigram index after the commit (see imap_textindex).
-        self._indexer = TextIndexer(self._index_chunk, self._delivering) if engine.dialect.name == "sqlite" else None
+        # Message text reaches the trigram indexes after the commit (see imap_textindex).
+        self._indexer: TextIndexer | None = TextIndexer(self._index_chunk, self._delivering)
+        self._chunk = index_chunk if engine.dialect.name == "sqlite" else index_chunk_postgres
 
     def close(self) -> None:
         """Stop the writer thread (SQLite) once no delivery is pending."""
@@ -207,7 +210,14 @@ class MailStore:
             self._indexer.cancel()
         self._batches.close()
 
-    # ------------------------------------------------------------------ deferred text index (SQLite)
+    async def aclose(self) -> None:
+        """`close`, after the background indexer has stopped and let go of its connection (call it before the
+        engine is disposed: on PostgreSQL a connection still checked out then is never closed)."""
+        if self._indexer is not None:
+            await self._indexer.stop()
+        self.close()
+
+    # ------------------------------------------------------------------ deferred text index
     def start_indexing(self) -> None:
         """Index, in the background, the message text a previous run left unindexed (serving processes)."""
         if self._indexer is not None:
@@ -225,7 +235,7 @@ class MailStore:
             await self._indexer.drain()
 
     async def _index_chunk(self, budget: int) -> tuple[int, int]:
-        return await self._batches.run(lambda conn: index_chunk(conn, budget), durable=False)
+        return await self._batches.run(lambda conn: self._chunk(conn, budget), durable=False)
 
     def _delivering(self) -> bool:
         recent = asyncio.get_running_loop().time() - self._last_submit < QUIET
@@ -557,10 +567,11 @@ def _message_rows_postgres(conn: Connection, batch: list[_Job], jobs: list[int],
             ids[sha] = by_blob[blob_ids[sha]]
             search_for.append((ids[sha], i))
     if search_for:
-        # In the same transaction: SEARCH never misses it.
+        # In the same transaction: SEARCH never misses it (the text's trigram indexes follow the commit).
         split = [split_row(message_id, batch[i].search) for message_id, i in search_for]
         conn.execute(_PG_INSERT_SEARCH, _columns([f for f, _ in split], tuple(c.name for c in message_search.c)))
-        conn.execute(_PG_INSERT_TEXT, _columns([t for _, t in split], tuple(c.name for c in message_text.c)))
+        texts = [t for _, t in split]
+        conn.execute(_PG_INSERT_TEXT, {**_columns(texts, _PG_TEXT_COLUMNS[:3]), "pending": [True] * len(texts)})
     return ids
 
 

@@ -1,0 +1,116 @@
+"""The deferred trigram index of message text on PostgreSQL: delivered text is `pending` (outside the partial GIN
+indexes) until the background indexer reaches it, and SEARCH is exact before, during and after."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from mailserver.store import Store
+from mailserver.store.imap_criteria import Not, TextContains
+from mailserver.store.imap_flagtext import FlagOperation
+from mailserver.store.imapview import ImapView
+from tests.mailserver.store.imap_corpus import fill, inbox_id, mailbox, message_bytes, new_message
+
+
+@pytest.fixture
+def pg_store(store: Store) -> Store:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite defers its FTS5 index with a watermark (test_imap_textindex)")
+    return store
+
+
+async def _scalar(store: Store, sql: str) -> int:
+    async with store.engine.connect() as conn:
+        return int((await conn.execute(text(sql))).scalar_one())
+
+
+async def _pending(store: Store) -> int:
+    return await _scalar(store, "SELECT count(*) FROM message_text WHERE pending")
+
+
+async def _search(view: ImapView, inbox: int, needle: str) -> list[int]:
+    return (await view.search.search(inbox, TextContains(needle))).uids.tolist()
+
+
+async def test_search_finds_text_before_and_after_it_is_indexed(pg_store: Store) -> None:
+    store, view = pg_store, ImapView(pg_store)
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 3)
+    assert await _pending(store) == 3
+    assert await _search(view, inbox, "patient numéro 1") == [2]  # pending: tested without the index
+    await store.mail.index_text()
+    assert await _pending(store) == 0
+    await fill(store, box.id, 2, start=3)
+    assert await _pending(store) == 2
+    assert await _search(view, inbox, "patient numéro 1") == [2]  # indexed
+    assert await _search(view, inbox, "patient numéro 4") == [5]  # pending
+    assert await _search(view, inbox, "numéro") == [1, 2, 3, 4, 5]  # both at once, in UID order
+    assert (await view.search.search(inbox, Not(TextContains("numéro 4")))).uids.tolist() == [1, 2, 3, 4]
+
+
+async def test_the_gin_indexes_hold_only_the_indexed_rows(pg_store: Store) -> None:
+    store = pg_store
+    box = await mailbox(store)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 2)
+    probe = (
+        "SELECT count(*) FROM message_text WHERE NOT pending AND body_text LIKE '%patient%'"  # the partial GIN's rows
+    )
+    async with store.engine.begin() as conn:
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in await conn.execute(text(f"EXPLAIN {probe}")))
+    assert "fts_message_text_body_text" in plan
+    assert await _scalar(store, probe) == 0
+    await store.mail.index_text()
+    assert await _scalar(store, probe) == 2
+
+
+async def test_the_background_indexer_catches_up_once_deliveries_pause(pg_store: Store) -> None:
+    store = pg_store
+    box = await mailbox(store)
+    await fill(store, box.id, 4)
+    for _ in range(100):
+        if await _pending(store) == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await _pending(store) == 0
+
+
+async def test_deleting_pending_and_indexed_text(pg_store: Store) -> None:
+    store, view = pg_store, ImapView(pg_store, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 2)
+    await store.mail.index_text()
+    await fill(store, box.id, 2, start=2)  # pending
+    await view.flags.store(inbox, [(1, 4)], FlagOperation.ADD, ["\\Deleted"])
+    await view.flags.expunge(inbox)
+    await view.gc.collect()
+    assert await _scalar(store, "SELECT count(*) FROM message_text") == 0
+    await store.mail.index_text()
+
+
+async def test_a_search_row_added_later_for_a_stored_message_is_pending_then_indexed(pg_store: Store) -> None:
+    """The outbound queue stores messages without search rows; a local delivery of the same bytes adds them."""
+    store, view = pg_store, ImapView(pg_store)
+    box = await mailbox(store)
+    other = await mailbox(store, "dr.autre@example.test")
+    store.mail.pause_indexing()
+    await fill(store, box.id, 1)
+    await store.mail.index_text()
+    async with store.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM message_text"))
+        await conn.execute(text("DELETE FROM message_search"))
+    await store.mail.deliver(new_message(message_bytes(0)), [other.id])
+    assert await _pending(store) == 1
+    assert await _search(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
+    await store.mail.index_text()
+    assert await _pending(store) == 0
+    assert await _search(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
