@@ -5,7 +5,8 @@ duplicated addresses), then measures: the full import, a no-change re-import, th
 and name-prefix search latency (p50/p99) over many random prefixes of 1 to 6 letters taken from names in the
 file. Targets (issue 5): import < 60 s, re-import < 20 s, p99 < 20 ms. Prints one table.
 
-Usage: python bench/directory.py [--lines N] [--searches N] [--folder DIR]
+Usage: python -m bench.directory [--lines N] [--searches N] [--folder DIR [--reuse]]
+(--reuse keeps an extraction already generated in DIR by an earlier run with the same --lines.)
 """
 
 # ruff: noqa: E402  (the sys.path fix below must run before the imports)
@@ -61,9 +62,9 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def run(folder: Path, lines: int, searches: int) -> list[tuple[str, str, str]]:
-    extraction = folder / "Extraction_Correspondance_MSSante_SYNTHETIQUE.txt"
-    generated = generate(extraction, lines)
+async def run(folder: Path, lines: int, searches: int, *, reuse: bool = False) -> list[tuple[str, str, str]]:
+    extraction = folder / f"Extraction_Correspondance_MSSante_SYNTHETIQUE_{lines}.txt"
+    made = "reused" if reuse and extraction.is_file() else f"made in {generate(extraction, lines):.1f} s"
     database = folder / "directory.db"
     database.unlink(missing_ok=True)
     engine = sqlite_engine(database)
@@ -98,7 +99,7 @@ async def run(folder: Path, lines: int, searches: int) -> list[tuple[str, str, s
     return [
         ("machine", f"{platform.node()} {platform.machine()} python {platform.python_version()}", ""),
         ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), ""),
-        ("synthetic lines", f"{lines:,} ({extraction.stat().st_size / 2**20:.0f} MiB, made in {generated:.1f} s)", ""),
+        ("synthetic lines", f"{lines:,} ({extraction.stat().st_size / 2**20:.0f} MiB, {made})", ""),
         ("load average (1 min) before / after", f"{load_before:.1f} / {load_after:.1f} on {os.cpu_count()} cores", ""),
         ("full import", f"{full:.1f} s wall, {full_cpu:.1f} s CPU (+{first.added:,} dup {first.duplicates})", "< 60 s"),
         (
@@ -118,11 +119,12 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=535_000)
     parser.add_argument("--searches", type=int, default=2000)
     parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="keep the extraction a previous run left in --folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="caducee-bench-directory-") as scratch:
         folder = args.folder or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        rows = asyncio.run(run(folder, args.lines, args.searches))
+        rows = asyncio.run(run(folder, args.lines, args.searches, reuse=args.reuse and args.folder is not None))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'result':<60}  target")
     for name, value, target in rows:

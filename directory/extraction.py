@@ -13,10 +13,9 @@ import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from directory.records import MAILBOX_TYPES, Rejection
 
@@ -47,9 +46,9 @@ _ADDRESS = re.compile(r"^[^\s@|]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z
 _CEDEX = re.compile(r"\s+cedex(\s+\d+)?\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class ExtractionRow:
-    """One line of the extraction, by column position. `row_hash` identifies its content for re-imports."""
+class ExtractionRow(NamedTuple):
+    """One line of the extraction, by column position. `row_hash` identifies its content for re-imports.
+    (A named tuple: built for each of 535,000 lines, it costs a third of a frozen dataclass.)"""
 
     line_number: int
     row_hash: str

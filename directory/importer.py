@@ -13,14 +13,24 @@ Owns the import rules:
 - Entries of this operator's own mailboxes (source local or manual) are never overwritten by the national file
   (`kept_local`).
 - Bad lines are reported through `on_rejection` as they are met, and the import goes on.
-Memory is bounded by the batch size: the addresses already seen live in a temporary table, not in Python.
-It never reads or writes anything but the `dir_` tables.
+
+An import into a directory that holds no national entry yet (the first one) is a single transaction: if it is
+interrupted, nothing of it remains and the next run starts again. It drops the secondary indexes (SQLite) and
+builds them at the end, and stages the search tokens to insert them in key order at the end. On SQLite it holds
+the write lock for its whole length (about half a minute at national scale): run it before opening the service.
+Later imports commit batch by batch, so that other writers get the database between batches, and a run that is
+interrupted is resumed by the next (lines already imported are unchanged).
+
+Memory is bounded whatever the file's length: lines are read and written in batches of `BATCH_LINES`; the
+addresses already seen live in a temporary table, not in Python; SQLite's page caches are capped for the
+import (`SQLITE_CACHE_KIB` for the database, `SQLITE_TEMP_CACHE_KIB` for the temporary tables; its sorts, when
+the indexes are built, use at most as much again) and restored afterwards; the folding caches have a fixed
+size. What grows is the set of structures already written in this run (one short id per structure, about
+100,000 nationally). It never reads or writes anything but the `dir_` tables.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,30 +38,39 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, and_, column, exists, insert, select, table, text, update
+from sqlalchemy import Column, MetaData, String, Table, and_, column, exists, insert, select, table, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from directory.entries import (
-    PARAMETER_CHUNK,
-    Row,
-    StoredTokens,
+    EntryWriter,
+    KeyLookup,
+    bound,
     delete_name_tokens,
-    mailbox_row,
-    name_token_rows,
-    organisation_row,
-    practitioner_row,
-    write_entries,
+    mailbox_values,
+    organisation_values,
+    practitioner_values,
+    stored_tokens,
 )
-from directory.extraction import ExtractionRow, mailbox_key, open_extraction, parse_line, read_lines, row_hash
-from directory.models import import_runs, mailboxes
+from directory.extraction import mailbox_key, open_extraction, parse_line, read_lines, row_hash
+from directory.models import import_runs, mailboxes, name_tokens, organisation_tokens
 from directory.records import SOURCE_NATIONAL, ImportSummary, Rejection
 
 BATCH_LINES = 10_000
 KEPT_REJECTIONS = 100
 SEEN = "dir_import_seen"
-SQLITE_CACHE_KIB = 128 * 1024
+SQLITE_CACHE_KIB = 16 * 1024  # the main database's page cache during an import (SQLite sorts use as much again)
+SQLITE_TEMP_CACHE_KIB = 8 * 1024  # the temporary tables' (addresses seen, staged tokens)
 _seen = table(SEEN, column("address", String))
+# A first import stages its search tokens here, unsorted, and moves them into dir_name_token in one sorted pass.
+_staged_tokens = Table(
+    "dir_import_token",
+    MetaData(),
+    *(Column(c.name, c.type, nullable=False) for c in name_tokens.columns),
+    prefixes=["TEMPORARY"],
+)
+_SORT_KEY = [c.name for c in mailboxes.columns].index("sort_key")
+_BULK_INDEXES = (*mailboxes.indexes, *organisation_tokens.indexes)  # secondary indexes a first import builds last
 
 
 @dataclass
@@ -101,15 +120,16 @@ async def import_extraction(
     counts = _Counts(on_rejection=on_rejection)
     with open_extraction(path) as stream:
         async with engine.connect() as conn:
-            await _create_seen_table(conn)
-            batches = _Batches(conn, now, counts)
-            bulk = await _bulk_load_begins(conn)
+            cache = await _load_window_begins(conn)
             try:
+                first = await _is_first_import(conn)
+                load = _Load(conn, now, counts, first=first)
+                await load.begin()
                 for batch in _batches(read_lines(stream), batch_lines):
-                    await batches.run(batch)
-                await batches.drain()
+                    await load.run(batch)
+                await load.finish()
                 valid = counts.added + counts.changed + counts.unchanged + counts.kept_local
-                if valid:
+                if valid and not first:
                     counts.removed = await _mark_gone(conn, now)
                 await conn.execute(
                     insert(import_runs).values(
@@ -126,39 +146,54 @@ async def import_extraction(
                 )
                 await conn.commit()
             finally:
-                await batches.drain(cancel=True)
                 await conn.rollback()
-                if bulk:
-                    await _bulk_load_ends(conn)
-                await conn.execute(text(f"DROP TABLE IF EXISTS {SEEN}"))
-                await conn.commit()
+                await _load_window_ends(conn, cache)
     return counts.summary()
 
 
-async def _bulk_load_begins(conn: AsyncConnection) -> bool:
-    """On a first import (no national entry yet), drop the mailbox table's secondary indexes: building them
-    once at the end is several times faster than updating them line by line. `_bulk_load_ends` always runs."""
+async def _is_first_import(conn: AsyncConnection) -> bool:
+    """No national entry yet (not even a gone one): nothing can change or leave, and the load goes in bulk."""
     m = mailboxes.c
-    if (await conn.execute(select(m.address).where(m.source == SOURCE_NATIONAL).limit(1))).first() is not None:
-        return False
-    await conn.run_sync(_drop_indexes)
+    return (await conn.execute(select(m.address).where(m.source == SOURCE_NATIONAL).limit(1))).first() is None
+
+
+async def _load_window_begins(conn: AsyncConnection) -> tuple[int, int] | None:
+    """The temporary table of the addresses seen, and on SQLite bounded page caches that keep the b-trees being
+    written hot; returns the cache sizes to restore (the connection goes back to the pool)."""
+    saved = None
+    without_rowid = ""
+    if conn.dialect.name == "sqlite":
+        saved = (
+            (await conn.exec_driver_sql("PRAGMA main.cache_size")).scalar_one(),
+            (await conn.exec_driver_sql("PRAGMA temp.cache_size")).scalar_one(),
+        )
+        await conn.exec_driver_sql(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
+        await conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{SQLITE_TEMP_CACHE_KIB}")
+        without_rowid = " WITHOUT ROWID"  # one b-tree (the key) instead of a table and its key index
+    await conn.execute(text(f"DROP TABLE IF EXISTS {SEEN}"))
+    await conn.execute(text(f"CREATE TEMPORARY TABLE {SEEN} (address VARCHAR(320) PRIMARY KEY){without_rowid}"))
     await conn.commit()
-    return True
+    return saved
+
+
+async def _load_window_ends(conn: AsyncConnection, saved: tuple[int, int] | None) -> None:
+    await conn.run_sync(_create_indexes)  # no-op unless a first import failed where DDL is not transactional
+    for name in (SEEN, _staged_tokens.name):
+        await conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    if saved is not None:
+        await conn.exec_driver_sql(f"PRAGMA main.cache_size = {int(saved[0])}")
+        await conn.exec_driver_sql(f"PRAGMA temp.cache_size = {int(saved[1])}")
+    await conn.commit()
 
 
 def _drop_indexes(sync: Connection) -> None:
-    for index in mailboxes.indexes:
+    for index in _BULK_INDEXES:
         index.drop(sync, checkfirst=True)
 
 
 def _create_indexes(sync: Connection) -> None:
-    for index in mailboxes.indexes:
+    for index in _BULK_INDEXES:
         index.create(sync, checkfirst=True)
-
-
-async def _bulk_load_ends(conn: AsyncConnection) -> None:
-    await conn.run_sync(_create_indexes)
-    await conn.commit()
 
 
 def _batches(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
@@ -167,63 +202,40 @@ def _batches(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tup
         yield batch
 
 
-async def _create_seen_table(conn: AsyncConnection) -> None:
-    if conn.dialect.name == "sqlite":
-        await conn.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))  # bounded: the b-trees stay hot
-    await conn.execute(text(f"DROP TABLE IF EXISTS {SEEN}"))
-    await conn.execute(text(f"CREATE TEMPORARY TABLE {SEEN} (address VARCHAR(320) PRIMARY KEY)"))
-    await conn.commit()
+class _Load:
+    """Writes the file batch by batch: each line is parsed once into tuples in column order, written with one
+    executemany per table and batch. An ordinary import commits each batch. A first import (`first`) is one
+    transaction that drops the secondary indexes of the tables it fills (SQLite) and builds them at the end,
+    and stages the search tokens to insert them in key order at the end: building a b-tree once, or filling it
+    in order, costs far less than keeping it up to date line by line in random order."""
 
-
-@dataclass
-class _Entry:
-    """The rows one parsed line writes."""
-
-    row: ExtractionRow
-    person: Row | None
-    structure: Row | None
-    box: Row
-    tokens: list[tuple[str, str, str, str]]
-
-
-def _entry(raw: bytes, number: int, now: datetime, organisations_written: set[str]) -> _Entry | Rejection:
-    row = parse_line(raw, number)
-    if isinstance(row, Rejection):
-        return row
-    box = mailbox_row(row, SOURCE_NATIONAL, now)
-    names = (row.family_name, row.given_name) if (row.family_name or row.given_name) else (row.service,)
-    return _Entry(
-        row,
-        practitioner_row(row, now) if row.pp_national_id else None,
-        organisation_row(row, now) if row.structure_id and row.structure_id not in organisations_written else None,
-        box,
-        name_token_rows(box, names),
-    )
-
-
-class _Batches:
-    """Runs batches so that parsing batch n+1 overlaps the database writing batch n (two cores: the SQLite
-    thread releases the GIL while it steps). Lines are parsed ahead only while most lines are being written:
-    a re-import of an unchanged file parses nothing but the addresses."""
-
-    def __init__(self, conn: AsyncConnection, now: datetime, counts: _Counts) -> None:
+    def __init__(self, conn: AsyncConnection, now: datetime, counts: _Counts, *, first: bool) -> None:
         self.conn = conn
-        self.now = now
         self.counts = counts
-        self.writing: asyncio.Task[None] | None = None
-        self.parse_ahead = True
+        self.first = first
+        self.stamp = bound(conn, mailboxes.c.updated_at, now)
+        self.writer = EntryWriter(conn, _staged_tokens if first else name_tokens, organisation_tokens_exist=not first)
+        self.insert_seen = str(insert(_seen).compile(dialect=conn.dialect, column_keys=["address"]))
+        self.seen = KeyLookup(conn, [_seen.c.address], _seen.c.address)
+        m = mailboxes.c
+        self.stored = KeyLookup(conn, [m.address, m.row_hash, m.source, m.gone_at], m.address)
         self.organisations_written: set[str] = set()  # one upsert per structure and run, not one per line
+        self.local: set[str] = set()  # on a first import, the only entries there are: this operator's own
 
-    async def drain(self, *, cancel: bool = False) -> None:
-        task, self.writing = self.writing, None
-        if task is None:
-            return
-        if cancel:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        else:
-            await task
+    async def begin(self) -> None:
+        if self.first:
+            m = mailboxes.c
+            self.local = {a for (a,) in await self.conn.execute(select(m.address).where(m.source != SOURCE_NATIONAL))}
+            if self.conn.dialect.name == "sqlite":  # on PostgreSQL, DROP INDEX would lock out readers until commit
+                await self.conn.run_sync(_drop_indexes)
+            await self.conn.run_sync(_staged_tokens.create)
+
+    async def finish(self) -> None:
+        if self.first:
+            columns = [c.name for c in name_tokens.columns]
+            staged = select(*(_staged_tokens.c[name] for name in columns)).order_by(*columns)
+            await self.conn.execute(insert(name_tokens).from_select(columns, staged))
+            await self.conn.run_sync(_create_indexes)
 
     async def run(self, batch: list[tuple[int, bytes]]) -> None:
         counts = self.counts
@@ -238,22 +250,24 @@ class _Batches:
                 counts.duplicates += 1
             else:
                 first[address] = (number, raw)
-        ahead = (
-            {a: _entry(raw, n, self.now, self.organisations_written) for a, (n, raw) in first.items()}
-            if self.parse_ahead
-            else {}
-        )
-        await self.drain()
         conn = self.conn
-        for address in await _already_seen(conn, list(first)):
+        for (address,) in await self.seen.rows(list(first)):
             del first[address]
             counts.duplicates += 1
         if not first:
             return
-        await conn.exec_driver_sql(_insert_seen_sql(conn), [(a,) for a in first])
-        stored = await _stored_state(conn, list(first))
-        entries: list[_Entry] = []
-        replaced: list[StoredTokens] = []
+        await conn.exec_driver_sql(self.insert_seen, [(a,) for a in first])
+        stored: dict[str, tuple[Any, ...]]  # address: (row hash, source, gone_at)
+        if self.first:  # nothing national is stored yet: only this operator's entries can be there
+            stored = {a: ("", "local", None) for a in first if a in self.local}
+        else:
+            stored = {a: (h, s, g) for a, h, s, g in await self.stored.rows(list(first))}
+        stamp, written = self.stamp, self.organisations_written
+        people: list[tuple[Any, ...]] = []
+        structures: list[tuple[Any, ...]] = []
+        boxes: list[tuple[Any, ...]] = []
+        tokens: list[tuple[str, str, str, str]] = []
+        changed: list[str] = []
         for address, (number, raw) in first.items():
             state = stored.get(address)
             if state is not None and state[1] != SOURCE_NATIONAL:
@@ -262,61 +276,28 @@ class _Batches:
             if state is not None and state[0] == row_hash(raw) and state[2] is None:
                 counts.unchanged += 1
                 continue
-            entry = ahead.get(address) or _entry(raw, number, self.now, self.organisations_written)
-            if isinstance(entry, Rejection):
-                counts.reject(entry)  # a stored entry stays as it was: a bad line does not prove the mailbox left
+            row = parse_line(raw, number)
+            if isinstance(row, Rejection):
+                counts.reject(row)  # a stored entry stays as it was: a bad line does not prove the mailbox left
                 continue
             if state is None:
                 counts.added += 1
             else:
                 counts.changed += 1
-                replaced.append((address, state[3], state[4]))
-            entries.append(entry)
-        self.parse_ahead = len(entries) * 2 > len(first)
-        self.writing = asyncio.ensure_future(self._write(entries, replaced))
-
-    async def _write(self, entries: list[_Entry], replaced: list[StoredTokens]) -> None:
-        structures = []
-        for e in entries:
-            if e.structure is not None and e.structure["national_id"] not in self.organisations_written:
-                self.organisations_written.add(e.structure["national_id"])
-                structures.append(e.structure)
-        await write_entries(
-            self.conn,
-            [e.person for e in entries if e.person is not None],
-            structures,
-            [e.box for e in entries],
-            [t for e in entries for t in e.tokens],
-            replaced,
-        )
-        await self.conn.commit()
-
-
-def _insert_seen_sql(conn: AsyncConnection) -> str:
-    return str(insert(_seen).compile(dialect=conn.dialect, column_keys=["address"]))
-
-
-async def _already_seen(conn: AsyncConnection, addresses: list[str]) -> list[str]:
-    found: list[str] = []
-    for start in range(0, len(addresses), PARAMETER_CHUNK):
-        chunk = addresses[start : start + PARAMETER_CHUNK]
-        result = await conn.execute(select(_seen.c.address).where(_seen.c.address.in_(chunk)))
-        found.extend(r[0] for r in result)
-    return found
-
-
-async def _stored_state(conn: AsyncConnection, addresses: list[str]) -> dict[str, tuple[Any, ...]]:
-    """(row hash, source, gone_at, sort key, tokens) of the stored entries among `addresses`."""
-    state: dict[str, tuple[Any, ...]] = {}
-    m = mailboxes.c
-    for start in range(0, len(addresses), PARAMETER_CHUNK):
-        chunk = addresses[start : start + PARAMETER_CHUNK]
-        result = await conn.execute(
-            select(m.address, m.row_hash, m.source, m.gone_at, m.sort_key, m.name_tokens).where(m.address.in_(chunk))
-        )
-        for address, *values in result:
-            state[address] = tuple(values)
-    return state
+                changed.append(address)
+            if row.pp_national_id:
+                people.append(practitioner_values(row, stamp))
+            if row.structure_id and row.structure_id not in written:
+                written.add(row.structure_id)
+                structures.append(organisation_values(row, stamp))
+            box, names = mailbox_values(row, SOURCE_NATIONAL, stamp)
+            boxes.append(box)
+            key = box[_SORT_KEY]
+            tokens.extend([("n", token, key, address) for token in names])
+        replaced = await stored_tokens(conn, changed) if changed else []
+        await self.writer.write(people, structures, boxes, tokens, replaced)
+        if not self.first:
+            await conn.commit()
 
 
 async def _mark_gone(conn: AsyncConnection, now: datetime) -> int:

@@ -15,6 +15,7 @@ from functools import lru_cache
 _LIGATURES = str.maketrans(
     {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d", "Đ": "d"}
 )
+_HAS_LIGATURE = re.compile("[" + "".join(chr(c) for c in _LIGATURES) + "]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 # Both spellings are indexed so that either query finds either form.
@@ -31,7 +32,9 @@ def fold(text: str) -> str:
     """`text` in lower-case ASCII, words separated by one space ("Marie-Hélène  D'Œuf" → "marie helene d oeuf")."""
     if text.isascii():
         return _NON_WORD.sub(" ", text.lower()).strip()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    if _HAS_LIGATURE.search(text):  # str.translate looks every character up in a dict: only when needed
+        text = text.translate(_LIGATURES)
+    decomposed = unicodedata.normalize("NFKD", text)
     # Combining accents (and any letter with no ASCII base) drop out; they would separate words anyway.
     ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NON_WORD.sub(" ", ascii_only).strip()

@@ -7,10 +7,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from directory.extraction import HEADER_V1, HEADER_V2, ExtractionError
+from directory.entries import (
+    MAILBOX_COLUMNS,
+    ORGANISATION_COLUMNS,
+    PRACTITIONER_COLUMNS,
+    mailbox_values,
+    organisation_values,
+    practitioner_values,
+)
+from directory.extraction import HEADER_V1, HEADER_V2, ExtractionError, ExtractionRow, parse_line
 from directory.importer import import_extraction
 from directory.local import upsert_local_mailbox
 from directory.models import mailboxes, name_tokens
@@ -172,6 +180,90 @@ async def test_the_national_file_never_overwrites_a_local_mailbox(engine: AsyncE
     assert summary.kept_local == 1
     entry = await get_by_address(engine, "helene.beranger@chu.mssante.fr")
     assert entry is not None and entry.is_local and entry.source == "local"
+
+
+async def test_an_interrupted_first_import_leaves_nothing_and_the_next_run_imports_all(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    lines = [*synthetic_lines(40, duplicates=0), "garbage|line", BASE_LINES[0]]
+    path = write_extraction(tmp_path / "e.txt", lines)
+
+    class Interrupted(Exception):
+        pass
+
+    def stop(rejection: Rejection) -> None:
+        raise Interrupted  # a failure once most batches are written
+
+    with pytest.raises(Interrupted):
+        await import_extraction(engine, path, clock=clock, on_rejection=stop, batch_lines=8)
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(mailboxes))).scalar_one() == 0
+        assert (await conn.execute(select(func.count()).select_from(name_tokens))).scalar_one() == 0
+        indexes = await conn.run_sync(lambda sync: {i["name"] for i in inspect(sync).get_indexes("dir_mailbox")})
+    assert indexes == {i.name for i in mailboxes.indexes}
+    summary = await import_extraction(engine, path, clock=clock, batch_lines=8)
+    assert (summary.added, summary.rejected) == (41, 1)
+    page = await search(engine, SearchQuery(name="beranger"), LOCAL_VIEWER)
+    assert "helene.beranger@chu.mssante.fr" in [e.address for e in page.entries]
+
+
+def test_rows_built_from_a_line_put_each_value_in_its_column() -> None:
+    row = parse_line(BASE_LINES[0].encode(), 2)
+    assert isinstance(row, ExtractionRow)
+    box, tokens = mailbox_values(row, "national", "STAMP")
+    assert len(box) == len(MAILBOX_COLUMNS)
+    assert dict(zip(MAILBOX_COLUMNS, box, strict=True)) == {
+        "address": "helene.beranger@chu.mssante.fr",
+        "type": "PER",
+        "description": "",
+        "service": "",
+        "practitioner_id": "810000000001",
+        "organisation_id": "1750000001",
+        "dematerialisation": "O",
+        "liste_rouge": False,
+        "is_local": False,
+        "source": "national",
+        "row_hash": row.row_hash,
+        "sort_key": "beranger helene",
+        "profession_code": "10",
+        "speciality_code": "SM54",
+        "profession_norm": "medecin",
+        "speciality_norm": "medecine generale",
+        "postcode": "69003",
+        "city_norm": "lyon",
+        "cn_norm": "helene beranger",
+        "sn_norm": "beranger",
+        "given_norm": "helene",
+        "o_norm": "chu synthetique",
+        "name_tokens": "beranger helene",
+        "created_at": "STAMP",
+        "updated_at": "STAMP",
+        "gone_at": None,
+    }
+    assert tokens == ["beranger", "helene"]
+    person = dict(zip(PRACTITIONER_COLUMNS, practitioner_values(row, "STAMP"), strict=True))
+    assert (person["national_id"], person["family_name"], person["given_name"]) == (
+        "810000000001",
+        "BÉRANGER",
+        "Hélène",
+    )
+    assert (person["profession_label"], person["sort_key"], person["updated_at"]) == (
+        "Médecin",
+        "beranger helene",
+        "STAMP",
+    )
+    structure = dict(zip(ORGANISATION_COLUMNS, organisation_values(row, "STAMP"), strict=True))
+    assert (structure["national_id"], structure["legal_name"], structure["name_norm"]) == (
+        "1750000001",
+        "CHU SYNTHÉTIQUE",
+        "chu synthetique",
+    )
+    assert (structure["address_5"], structure["address_7"], structure["postcode"], structure["city"]) == (
+        "R",
+        "",
+        "69003",
+        "LYON",
+    )
 
 
 async def _snapshot(engine: AsyncEngine) -> tuple[object, ...]:
