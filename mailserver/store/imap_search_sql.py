@@ -37,6 +37,7 @@ from sqlalchemy import (
     select,
     table,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnClause
@@ -181,12 +182,18 @@ class Translation:
             return and_(present, func.instr(col, needle) > 0)
         phrase = '"' + needle.replace('"', '""') + '"'
         content = "message_text" if col.table is message_text else "message_search"
-        indexed = folder_messages.c.message_id.in_(select_fts(content, f"{col.name} : {phrase}"))
+        indexed = select_fts(content, f"{col.name} : {phrase}")
         if content == "message_search":
-            return indexed
+            return folder_messages.c.message_id.in_(indexed)
         # The text above the indexer's watermark is not in the index yet: test it directly (an exact test too).
-        tail = and_(folder_messages.c.message_id > _TEXT_INDEXED_UPTO, present, func.instr(col, needle) > 0)
-        return or_(indexed, tail)
+        # One IN over both halves, not an OR of two tests: with OR, SQLite stopped driving the query from the
+        # index hits and read the text row of every message in the folder (100k messages: 40 -> 170 ms).
+        tail = (
+            select(message_text.c.message_id)
+            .where(message_text.c.message_id > _TEXT_INDEXED_UPTO, func.instr(col, needle) > 0)
+            .correlate(None)
+        )
+        return folder_messages.c.message_id.in_(union_all(indexed, tail))
 
     def _date(self, node: DateIs) -> ColumnElement[bool]:
         if node.of is DateOf.SENT:  # RFC 3501 §6.4.4: the Date header's own day, time and zone disregarded
