@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import text
+
 from mailserver.message import summarise
 from mailserver.store import Store
+from mailserver.store.imap_criteria import TextContains
+from mailserver.store.imap_flagtext import FlagOperation
 from mailserver.store.imapview import ImapView
 from mailserver.store.mail import NewMessage
 from mailserver.store.records import Mailbox
@@ -58,3 +62,26 @@ async def fill(store: Store, mailbox_id: int, count: int, folder: str = "INBOX",
         delivered = await store.mail.deliver(new_message(message_bytes(n)), [mailbox_id], folder=folder)
         uids.append(delivered[0].uid)
     return uids
+
+
+async def scalar(store: Store, sql: str) -> int:
+    """One integer a literal SQL query returns (tests inspecting the store's own tables)."""
+    async with store.engine.connect() as conn:
+        return int((await conn.execute(text(sql))).scalar_one())
+
+
+async def search_text(view: ImapView, folder_id: int, needle: str) -> list[int]:
+    """UIDs of SEARCH TEXT `needle`."""
+    return (await view.search.search(folder_id, TextContains(needle))).uids.tolist()
+
+
+async def expunge_half_indexed(store: Store, view: ImapView, mailbox_id: int, folder_id: int) -> None:
+    """Two messages whose text is indexed and two whose text is not yet, all expunged and collected (`view`'s
+    clock must be past the collector's grace period)."""
+    store.mail.pause_indexing()
+    await fill(store, mailbox_id, 2)
+    await store.mail.index_text()
+    await fill(store, mailbox_id, 2, start=2)
+    await view.flags.store(folder_id, [(1, 4)], FlagOperation.ADD, ["\\Deleted"])
+    await view.flags.expunge(folder_id)
+    await view.gc.collect()

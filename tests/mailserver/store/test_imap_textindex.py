@@ -10,10 +10,17 @@ import pytest
 from sqlalchemy import text
 
 from mailserver.store import Store
-from mailserver.store.imap_criteria import TextContains
-from mailserver.store.imap_flagtext import FlagOperation
 from mailserver.store.imapview import ImapView
-from tests.mailserver.store.imap_corpus import fill, inbox_id, mailbox, message_bytes, new_message
+from tests.mailserver.store.imap_corpus import (
+    expunge_half_indexed,
+    fill,
+    inbox_id,
+    mailbox,
+    message_bytes,
+    new_message,
+    scalar,
+    search_text,
+)
 
 
 @pytest.fixture
@@ -21,11 +28,6 @@ def sqlite_store(store: Store) -> Store:
     if store.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL defers its GIN indexes with a pending flag (test_imap_textindex_pg)")
     return store
-
-
-async def _scalar(store: Store, sql: str) -> int:
-    async with store.engine.connect() as conn:
-        return int((await conn.execute(text(sql))).scalar_one())
 
 
 async def _indexed_ids(store: Store) -> list[int]:
@@ -47,27 +49,23 @@ async def _integrity(store: Store) -> None:
         await conn.execute(text(check), {"with_content": 1})
 
 
-async def _search(view: ImapView, inbox: int, needle: str) -> list[int]:
-    return (await view.search.search(inbox, TextContains(needle))).uids.tolist()
-
-
 async def test_search_finds_text_before_and_after_it_is_indexed(sqlite_store: Store) -> None:
     store, view = sqlite_store, ImapView(sqlite_store)
     box = await mailbox(store)
     inbox = await inbox_id(view, box.id)
     store.mail.pause_indexing()
     await fill(store, box.id, 3)
-    assert await _scalar(store, "SELECT upto FROM fts_text_progress") == 0
+    assert await scalar(store, "SELECT upto FROM fts_text_progress") == 0
     assert await _indexed_ids(store) == []
-    assert await _search(view, inbox, "patient numéro 1") == [2]  # the tail, tested with instr()
+    assert await search_text(view, inbox, "patient numéro 1") == [2]  # the tail, tested with instr()
     await store.mail.index_text()
-    top = await _scalar(store, "SELECT max(message_id) FROM message_text")
-    assert await _scalar(store, "SELECT upto FROM fts_text_progress") == top
+    top = await scalar(store, "SELECT max(message_id) FROM message_text")
+    assert await scalar(store, "SELECT upto FROM fts_text_progress") == top
     assert len(await _indexed_ids(store)) == 3
     await fill(store, box.id, 2, start=3)  # two more, above the watermark
-    assert await _search(view, inbox, "patient numéro 1") == [2]  # the index
-    assert await _search(view, inbox, "patient numéro 4") == [5]  # the tail
-    assert await _search(view, inbox, "numéro") == [1, 2, 3, 4, 5]  # both at once, in UID order
+    assert await search_text(view, inbox, "patient numéro 1") == [2]  # the index
+    assert await search_text(view, inbox, "patient numéro 4") == [5]  # the tail
+    assert await search_text(view, inbox, "numéro") == [1, 2, 3, 4, 5]  # both at once, in UID order
     await _integrity(store)
 
 
@@ -75,12 +73,12 @@ async def test_the_background_indexer_catches_up_once_deliveries_pause(sqlite_st
     store = sqlite_store
     box = await mailbox(store)
     await fill(store, box.id, 4)
-    top = await _scalar(store, "SELECT max(message_id) FROM message_text")
+    top = await scalar(store, "SELECT max(message_id) FROM message_text")
     for _ in range(100):
-        if await _scalar(store, "SELECT upto FROM fts_text_progress") == top:
+        if await scalar(store, "SELECT upto FROM fts_text_progress") == top:
             break
         await asyncio.sleep(0.05)
-    assert await _scalar(store, "SELECT upto FROM fts_text_progress") == top
+    assert await scalar(store, "SELECT upto FROM fts_text_progress") == top
     assert len(await _indexed_ids(store)) == 4
     await _integrity(store)
 
@@ -89,14 +87,8 @@ async def test_deleting_indexed_and_unindexed_text_keeps_the_index_sound(sqlite_
     store, view = sqlite_store, ImapView(sqlite_store, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
     box = await mailbox(store)
     inbox = await inbox_id(view, box.id)
-    store.mail.pause_indexing()
-    await fill(store, box.id, 2)
-    await store.mail.index_text()
-    await fill(store, box.id, 2, start=2)  # unindexed
-    await view.flags.store(inbox, [(1, 4)], FlagOperation.ADD, ["\\Deleted"])
-    await view.flags.expunge(inbox)
-    await view.gc.collect()
-    assert await _scalar(store, "SELECT count(*) FROM message_text") == 0
+    await expunge_half_indexed(store, view, box.id, inbox)
+    assert await scalar(store, "SELECT count(*) FROM message_text") == 0
     assert await _indexed_ids(store) == []
     await _integrity(store)
     await store.mail.index_text()
@@ -120,5 +112,5 @@ async def test_text_written_below_the_watermark_is_indexed_at_once(sqlite_store:
     # The same bytes to another mailbox: the message stored earlier gets its search row again, below the watermark.
     await store.mail.deliver(new_message(message_bytes(0)), [other.id])
     assert len(await _indexed_ids(store)) == 3
-    assert await _search(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
+    assert await search_text(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
     await _integrity(store)

@@ -11,9 +11,17 @@ from sqlalchemy import text
 
 from mailserver.store import Store
 from mailserver.store.imap_criteria import Not, TextContains
-from mailserver.store.imap_flagtext import FlagOperation
 from mailserver.store.imapview import ImapView
-from tests.mailserver.store.imap_corpus import fill, inbox_id, mailbox, message_bytes, new_message
+from tests.mailserver.store.imap_corpus import (
+    expunge_half_indexed,
+    fill,
+    inbox_id,
+    mailbox,
+    message_bytes,
+    new_message,
+    scalar,
+    search_text,
+)
 
 
 @pytest.fixture
@@ -23,17 +31,8 @@ def pg_store(store: Store) -> Store:
     return store
 
 
-async def _scalar(store: Store, sql: str) -> int:
-    async with store.engine.connect() as conn:
-        return int((await conn.execute(text(sql))).scalar_one())
-
-
 async def _pending(store: Store) -> int:
-    return await _scalar(store, "SELECT count(*) FROM message_text WHERE pending")
-
-
-async def _search(view: ImapView, inbox: int, needle: str) -> list[int]:
-    return (await view.search.search(inbox, TextContains(needle))).uids.tolist()
+    return await scalar(store, "SELECT count(*) FROM message_text WHERE pending")
 
 
 async def test_search_finds_text_before_and_after_it_is_indexed(pg_store: Store) -> None:
@@ -43,14 +42,14 @@ async def test_search_finds_text_before_and_after_it_is_indexed(pg_store: Store)
     store.mail.pause_indexing()
     await fill(store, box.id, 3)
     assert await _pending(store) == 3
-    assert await _search(view, inbox, "patient numéro 1") == [2]  # pending: tested without the index
+    assert await search_text(view, inbox, "patient numéro 1") == [2]  # pending: tested without the index
     await store.mail.index_text()
     assert await _pending(store) == 0
     await fill(store, box.id, 2, start=3)
     assert await _pending(store) == 2
-    assert await _search(view, inbox, "patient numéro 1") == [2]  # indexed
-    assert await _search(view, inbox, "patient numéro 4") == [5]  # pending
-    assert await _search(view, inbox, "numéro") == [1, 2, 3, 4, 5]  # both at once, in UID order
+    assert await search_text(view, inbox, "patient numéro 1") == [2]  # indexed
+    assert await search_text(view, inbox, "patient numéro 4") == [5]  # pending
+    assert await search_text(view, inbox, "numéro") == [1, 2, 3, 4, 5]  # both at once, in UID order
     assert (await view.search.search(inbox, Not(TextContains("numéro 4")))).uids.tolist() == [1, 2, 3, 4]
 
 
@@ -66,9 +65,9 @@ async def test_the_gin_indexes_hold_only_the_indexed_rows(pg_store: Store) -> No
         await conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(r[0] for r in await conn.execute(text(f"EXPLAIN {probe}")))
     assert "fts_message_text_body_text" in plan
-    assert await _scalar(store, probe) == 0
+    assert await scalar(store, probe) == 0
     await store.mail.index_text()
-    assert await _scalar(store, probe) == 2
+    assert await scalar(store, probe) == 2
 
 
 async def test_the_background_indexer_catches_up_once_deliveries_pause(pg_store: Store) -> None:
@@ -86,14 +85,8 @@ async def test_deleting_pending_and_indexed_text(pg_store: Store) -> None:
     store, view = pg_store, ImapView(pg_store, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
     box = await mailbox(store)
     inbox = await inbox_id(view, box.id)
-    store.mail.pause_indexing()
-    await fill(store, box.id, 2)
-    await store.mail.index_text()
-    await fill(store, box.id, 2, start=2)  # pending
-    await view.flags.store(inbox, [(1, 4)], FlagOperation.ADD, ["\\Deleted"])
-    await view.flags.expunge(inbox)
-    await view.gc.collect()
-    assert await _scalar(store, "SELECT count(*) FROM message_text") == 0
+    await expunge_half_indexed(store, view, box.id, inbox)
+    assert await scalar(store, "SELECT count(*) FROM message_text") == 0
     await store.mail.index_text()
 
 
@@ -110,7 +103,7 @@ async def test_a_search_row_added_later_for_a_stored_message_is_pending_then_ind
         await conn.execute(text("DELETE FROM message_search"))
     await store.mail.deliver(new_message(message_bytes(0)), [other.id])
     assert await _pending(store) == 1
-    assert await _search(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
+    assert await search_text(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
     await store.mail.index_text()
     assert await _pending(store) == 0
-    assert await _search(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
+    assert await search_text(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
