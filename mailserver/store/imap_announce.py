@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mailserver.store.mail import NOTIFY_CHANNEL
+from mailserver.store.mail_postgres import NOTIFY_CHANNEL
 
 FOLDER_GONE = 0
 Publish = Callable[[list[tuple[int, int]]], None]  # in-process, after the commit: MailStore.publish

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailserver.store.imap_announce import FOLDER_GONE, parse_payload
 from mailserver.store.imap_changes import ChangeReader
-from mailserver.store.mail import NOTIFY_CHANNEL, MailStore
+from mailserver.store.mail import MailStore
+from mailserver.store.mail_postgres import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 DEFAULT_POLL_INTERVAL = 0.04

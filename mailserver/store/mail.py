@@ -13,11 +13,10 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, TextClause, bindparam, select, text, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailserver.errors import NotFound
@@ -27,9 +26,10 @@ from mailserver.store.blobs import BlobCipher, SealedBlob
 from mailserver.store.imap_index import SearchRow, search_row, split_row
 from mailserver.store.imap_schema import message_search, message_text
 from mailserver.store.imap_textindex import QUIET, TextIndexer, index_chunk, index_chunk_postgres
+from mailserver.store.mail_postgres import commit_postgres
 from mailserver.store.prepared import Runner, runner
 from mailserver.store.records import Delivered, Folder
-from mailserver.store.schema import blobs, deliveries, expunged, folder_messages, folders, messages
+from mailserver.store.schema import blobs, deliveries, expunged, folder_messages, folders, messages, stored_utc
 
 # The delivery transaction's statements, built once: constructing a statement per execute cost more than
 # SQLite executing it (measured: two thirds of the writer thread's time).
@@ -66,89 +66,7 @@ def _insert_search_row(run: Runner, message_id: int, row: SearchRow) -> None:
     run.run(_INSERT_TEXT, text_values)
 
 
-# PostgreSQL: the whole batch in a handful of statements, each taking its rows as arrays (one round trip, and one
-# SQL text, prepared once per connection, whatever the batch size). Built from the tables' columns, never from data.
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
-
-
-def _pg_arrays(table: Table, columns: tuple[str, ...]) -> str:
-    casts = (f"CAST(:{c} AS {table.c[c].type.compile(dialect=_PG)}[])" for c in columns)
-    return f"unnest({', '.join(casts)})"
-
-
-def _pg_insert(table: Table, columns: tuple[str, ...], returning: tuple[str, ...] = ()) -> TextClause:
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM {_pg_arrays(table, columns)}"  # noqa: S608
-    return text(sql + (f" RETURNING {', '.join(returning)}" if returning else ""))
-
-
-_PG_PAIRS = "unnest(CAST(:mailbox_id AS BIGINT[]), CAST(:digest AS BYTEA[])) AS p (mailbox_id, digest)"
-_PG_SEEN = text(
-    "SELECT p.mailbox_id, p.digest, fm.folder_id, fm.uid, fm.modseq "  # noqa: S608 (constant)
-    f"FROM {_PG_PAIRS} JOIN deliveries d ON d.mailbox_id = p.mailbox_id AND d.digest = p.digest "
-    "LEFT JOIN folder_messages fm ON fm.id = d.folder_message_id"
-)
-_PG_FORGET = text(
-    f"DELETE FROM deliveries d USING {_PG_PAIRS} "  # noqa: S608 (constant)
-    "WHERE d.mailbox_id = p.mailbox_id AND d.digest = p.digest"
-)
-_PG_BY_HASH = text(
-    "SELECT b.sha256, m.id, EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = m.id) "
-    "FROM blobs b JOIN messages m ON m.blob_id = b.id WHERE b.sha256 = ANY (CAST(:sha256 AS BYTEA[]))"
-)
-# Row locks in id order: two writers locking overlapping folders never wait on each other in a cycle.
-_PG_LOCK_FOLDERS = text(
-    "SELECT f.id, f.mailbox_id, f.name, f.uidnext, f.highestmodseq FROM folders f "
-    "JOIN unnest(CAST(:mailbox_id AS BIGINT[]), CAST(:name AS VARCHAR[])) AS p (mailbox_id, name) "
-    "ON f.mailbox_id = p.mailbox_id AND f.name = p.name ORDER BY f.id FOR UPDATE OF f"
-)
-_PG_ADVANCE_FOLDERS = text(
-    "UPDATE folders f SET uidnext = f.uidnext + p.n, highestmodseq = f.highestmodseq + p.n "
-    "FROM unnest(CAST(:id AS BIGINT[]), CAST(:n AS BIGINT[])) AS p (id, n) WHERE f.id = p.id"
-)
-_PG_INSERT_BLOBS = _pg_insert(blobs, ("sha256", "size", "key_id", "data"), ("id", "sha256"))
-_PG_INSERT_MESSAGES = _pg_insert(
-    messages, ("blob_id", "size", "message_id_header", "summary", "created_at"), ("id", "blob_id")
-)
-_PG_INSERT_SEARCH = _pg_insert(message_search, tuple(c.name for c in message_search.c))
-# Pending: outside the text's GIN indexes until the background indexer reaches it (imap_textindex).
-_PG_TEXT_COLUMNS = ("message_id", "header_text", "body_text", "pending")
-_PG_INSERT_TEXT = _pg_insert(message_text, _PG_TEXT_COLUMNS)
-_PG_INSERT_FOLDER_MESSAGES = _pg_insert(
-    folder_messages,
-    ("folder_id", "uid", "message_id", "modseq", "flags", "internal_date"),
-    ("id", "folder_id", "uid"),
-)
-_PG_INSERT_DELIVERIES = _pg_insert(deliveries, ("mailbox_id", "digest", "folder_message_id", "created_at"))
-_PG_NOTIFY = text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payload AS TEXT[])) AS p")
-
-
-def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:
-    """Rows as one list per column: the arrays the statements above take."""
-    return {name: [row[name] for row in rows] for name in names}
-
-
-@dataclass
-class _Copy:
-    """A copy to store in one folder (PostgreSQL batch), filled in as the batch's statements return."""
-
-    job: int
-    mailbox_id: int
-    folder: str
-    flags: str
-    folder_id: int = 0
-    uid: int = 0
-    modseq: int = 0
-
-
-@dataclass(frozen=True)
-class _Again:
-    """A redelivery of a copy made earlier in the same batch."""
-
-    copy: _Copy
-
-
 ChangeListener = Callable[[list[tuple[int, int]]], None]  # [(folder_id, modseq)] after a commit
-NOTIFY_CHANNEL = "caducee_folders"
 READ_BATCH = 200  # messages per query in read_messages
 OPEN_INLINE_BYTES = 256 * 1024  # decrypting more than this in one call moves to a thread
 
@@ -331,7 +249,7 @@ class MailStore:
         """The whole batch in the caller's transaction (runs off the event loop; see batch_writer)."""
         now = self._clock()
         if conn.dialect.name == "postgresql":
-            return _commit_postgres(conn, batch, now)
+            return commit_postgres(conn, batch, now)
         run = runner(conn, self._compiled)
         return [self._store_one(run, job, now) for job in batch]
 
@@ -362,7 +280,7 @@ class MailStore:
                     "message_id": message_id,
                     "modseq": modseq,
                     "flags": flags,
-                    "internal_date": _utc(msg.internal_date),
+                    "internal_date": stored_utc(msg.internal_date),
                 },
             )
             if job.dedupe:
@@ -479,166 +397,3 @@ class MailStore:
                 )
             ).all()
         return [r.uid for r in rows]
-
-
-def _commit_postgres(conn: Connection, batch: list[_Job], now: datetime) -> list[list[Delivered]]:
-    """The batch as `_store_one` would store it job after job, in about eight statements for the whole batch
-    (a network round trip each) instead of about ten per message. Same results: a redelivery seen before or
-    earlier in the batch is a duplicate, the same bytes make one message row, each folder's UIDs and modseqs
-    follow job order. The folder rows are locked last, just before the copies that need their UIDs."""
-    digests = [job.message.idempotency_digest() for job in batch]
-    # 1. Redeliveries: (mailbox, digest) pairs delivered by earlier transactions.
-    pairs = list(
-        dict.fromkeys((mid, digests[i]) for i, job in enumerate(batch) if job.dedupe for mid, _, _ in job.targets)
-    )
-    seen: dict[tuple[int, bytes], tuple[int, int, int] | None] = {}
-    if pairs:
-        rows = conn.execute(_PG_SEEN, {"mailbox_id": [p[0] for p in pairs], "digest": [p[1] for p in pairs]})
-        for mid, digest, folder_id, uid, modseq in rows:
-            seen[(mid, bytes(digest))] = None if folder_id is None else (folder_id, uid, modseq)
-    # 2. What each target gets: a duplicate of an earlier copy, or a new copy (in job order).
-    plans: list[list[Delivered | _Copy | _Again]] = []
-    copies: list[_Copy] = []
-    delivered: dict[tuple[int, bytes], _Copy] = {}  # in this batch
-    forget: list[tuple[int, bytes]] = []
-    for i, job in enumerate(batch):
-        plan: list[Delivered | _Copy | _Again] = []
-        for mid, folder_name, flags in job.targets:
-            key = (mid, digests[i])
-            if job.dedupe:
-                if key in delivered:
-                    plan.append(_Again(delivered[key]))
-                    continue
-                if key in seen:
-                    before = seen[key]
-                    if before is not None:
-                        plan.append(Delivered(mid, before[0], before[1], before[2], True))
-                        continue
-                    forget.append(key)  # its copy was expunged or its folder deleted since: deliver it again
-            copy = _Copy(i, mid, folder_name, flags)
-            copies.append(copy)
-            plan.append(copy)
-            if job.dedupe:
-                delivered[key] = copy
-        plans.append(plan)
-    if forget:
-        conn.execute(_PG_FORGET, {"mailbox_id": [k[0] for k in forget], "digest": [k[1] for k in forget]})
-    if copies:
-        message_ids = _message_rows_postgres(conn, batch, [c.job for c in copies], now)
-        _store_copies_postgres(conn, batch, copies, message_ids, digests, now)
-    results = [[_result(p) for p in plan] for plan in plans]
-    changed = sorted({f"{c.folder_id}:{c.modseq}" for c in copies})
-    if changed:  # delivered to listeners at commit (LISTEN/NOTIFY)
-        conn.execute(_PG_NOTIFY, {"channel": NOTIFY_CHANNEL, "payload": changed})
-    return results
-
-
-def _result(planned: Delivered | _Copy | _Again) -> Delivered:
-    if isinstance(planned, Delivered):
-        return planned
-    if isinstance(planned, _Again):  # delivered earlier in the same batch
-        c = planned.copy
-        return Delivered(c.mailbox_id, c.folder_id, c.uid, c.modseq, True)
-    return Delivered(planned.mailbox_id, planned.folder_id, planned.uid, planned.modseq, False)
-
-
-def _message_rows_postgres(conn: Connection, batch: list[_Job], jobs: list[int], now: datetime) -> dict[bytes, int]:
-    """The message id of each content hash the jobs `jobs` store, inserting what is new (the first job with those
-    bytes gives the row), with its search row; and the search row of a stored message lacking one."""
-    first: dict[bytes, int] = {}  # sha256 -> the first job storing it
-    for i in jobs:
-        first.setdefault(batch[i].sealed.sha256, i)
-    ids: dict[bytes, int] = {}
-    search_for: list[tuple[int, int]] = []  # (message id, job)
-    for sha, message_id, has_search in conn.execute(_PG_BY_HASH, {"sha256": list(first)}):
-        ids[bytes(sha)] = message_id
-        if not has_search:  # the outbound queue stores messages without a search row
-            search_for.append((message_id, first[bytes(sha)]))
-    new = [(sha, i) for sha, i in first.items() if sha not in ids]
-    if new:
-        blob_rows = [
-            {"sha256": sha, "size": s.size, "key_id": s.key_id, "data": s.data}
-            for sha, i in new
-            for s in (batch[i].sealed,)
-        ]
-        blob_ids = {
-            bytes(sha): bid for bid, sha in conn.execute(_PG_INSERT_BLOBS, _columns(blob_rows, tuple(blob_rows[0])))
-        }
-        message_rows = [
-            {
-                "blob_id": blob_ids[sha],
-                "size": len(batch[i].message.raw),
-                "message_id_header": batch[i].message.message_id_header or None,
-                "summary": batch[i].message.summary_json,
-                "created_at": now,
-            }
-            for sha, i in new
-        ]
-        by_blob = dict(
-            (blob_id, mid)
-            for mid, blob_id in conn.execute(_PG_INSERT_MESSAGES, _columns(message_rows, tuple(message_rows[0])))
-        )
-        for sha, i in new:
-            ids[sha] = by_blob[blob_ids[sha]]
-            search_for.append((ids[sha], i))
-    if search_for:
-        # In the same transaction: SEARCH never misses it (the text's trigram indexes follow the commit).
-        split = [split_row(message_id, batch[i].search) for message_id, i in search_for]
-        conn.execute(_PG_INSERT_SEARCH, _columns([f for f, _ in split], tuple(c.name for c in message_search.c)))
-        texts = [t for _, t in split]
-        conn.execute(_PG_INSERT_TEXT, {**_columns(texts, _PG_TEXT_COLUMNS[:3]), "pending": [True] * len(texts)})
-    return ids
-
-
-def _store_copies_postgres(
-    conn: Connection,
-    batch: list[_Job],
-    copies: list[_Copy],
-    message_ids: dict[bytes, int],
-    digests: list[bytes],
-    now: datetime,
-) -> None:
-    """Lock the copies' folders (id order), give each copy its UID and modseq in job order, insert the copies."""
-    wanted = list(dict.fromkeys((c.mailbox_id, c.folder) for c in copies))
-    folder_rows = conn.execute(
-        _PG_LOCK_FOLDERS, {"mailbox_id": [w[0] for w in wanted], "name": [w[1] for w in wanted]}
-    ).all()
-    counters = {(mid, name): [fid, uidnext, modseq] for fid, mid, name, uidnext, modseq in folder_rows}
-    for copy in copies:
-        counter = counters.get((copy.mailbox_id, copy.folder))
-        if counter is None:
-            raise NotFound(f"no folder {copy.folder!r}", f"no folder {copy.folder!r} in mailbox {copy.mailbox_id}")
-        copy.folder_id, copy.uid, copy.modseq = counter[0], counter[1], counter[2] + 1
-        counter[1], counter[2] = counter[1] + 1, counter[2] + 1
-    taken: dict[int, int] = {}
-    for copy in copies:
-        taken[copy.folder_id] = taken.get(copy.folder_id, 0) + 1
-    conn.execute(_PG_ADVANCE_FOLDERS, {"id": list(taken), "n": list(taken.values())})
-    rows = conn.execute(
-        _PG_INSERT_FOLDER_MESSAGES,
-        {
-            "folder_id": [c.folder_id for c in copies],
-            "uid": [c.uid for c in copies],
-            "message_id": [message_ids[batch[c.job].sealed.sha256] for c in copies],
-            "modseq": [c.modseq for c in copies],
-            "flags": [c.flags for c in copies],
-            "internal_date": [_utc(batch[c.job].message.internal_date) for c in copies],
-        },
-    )
-    row_ids = {(folder_id, uid): row_id for row_id, folder_id, uid in rows}
-    recorded = [c for c in copies if batch[c.job].dedupe]
-    if recorded:
-        conn.execute(
-            _PG_INSERT_DELIVERIES,
-            {
-                "mailbox_id": [c.mailbox_id for c in recorded],
-                "digest": [digests[c.job] for c in recorded],
-                "folder_message_id": [row_ids[(c.folder_id, c.uid)] for c in recorded],
-                "created_at": [now] * len(recorded),
-            },
-        )
-
-
-def _utc(when: datetime) -> datetime:
-    """Stored instants are UTC: SQLite keeps a datetime's wall time without its offset."""
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -7,6 +7,8 @@ own tables in their own modules on the same `metadata`, with their own migration
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -37,6 +39,12 @@ metadata = MetaData(naming_convention=NAMING)
 # SQLite only aliases ROWID for INTEGER PRIMARY KEY; BigInteger keeps 64-bit ids on PostgreSQL.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Stamp = DateTime(timezone=True)
+
+
+def stored_utc(when: datetime) -> datetime:
+    """Stored instants are UTC: SQLite keeps a datetime's wall time without its offset."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
 
 domains = Table(
     "domains",
