@@ -10,6 +10,8 @@ from email.policy import SMTP
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailserver.message import (
     Attachment,
@@ -148,4 +150,13 @@ def test_cda_xdm_message_lists_ihe_xdm_zip_with_its_size() -> None:
     ],
 )
 def test_collapse_blanks_is_split_and_join(text: str) -> None:
+    assert collapse_blanks(text) == " ".join(text.split())
+
+
+# Words, the space, line breaks of every kind and the blanks that are not line breaks: both of its paths.
+_BLANKY = "ab\u00e9\u2019  \t\r\n\x0b\x0c\x1c\x1f\x85\xa0\u2009\u2028\u3000"
+
+
+@given(st.text(alphabet=st.sampled_from(_BLANKY), max_size=80))
+def test_collapse_blanks_is_split_and_join_for_any_blanks(text: str) -> None:
     assert collapse_blanks(text) == " ".join(text.split())
