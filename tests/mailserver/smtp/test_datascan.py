@@ -4,6 +4,8 @@ long lines, oversize and header floods get their verdict; dot-stuffing is undone
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailserver.smtp.datascan import DataResult, DataScanner
 
@@ -77,3 +79,30 @@ def test_header_fields_are_counted_without_folded_lines() -> None:
     assert scan(folded)[0].verdict == "ok"
     flood = b"".join(b"X-%d: a\r\n" % i for i in range(51)) + b"\r\nbody\r\n.\r\n"
     assert scan(flood)[0].verdict == "too-many-fields"
+
+
+def _reference(data: bytes) -> tuple[str, bytes]:
+    """The verdict and content of `data` (before its end marker) by the RFC's words, a line at a time."""
+    body = b"\r\n" + data
+    if any(body[i] == 13 and body[i + 1 : i + 2] != b"\n" for i in range(len(body))) or any(
+        body[i] == 10 and body[i - 1] != 13 for i in range(len(body))
+    ):
+        return "bare-line-ending", b""
+    lines = body[2:].split(b"\r\n")[:-1]
+    if any(len(line) > 999 for line in lines):
+        return "line-too-long", b""
+    return "ok", b"".join((line[1:] if line.startswith(b".") else line) + b"\r\n" for line in lines)
+
+
+@given(
+    lines=st.lists(
+        st.lists(st.sampled_from([b"a", b".", b"\r", b"\n", b"\r\n", b" ", b"x" * 400]), max_size=6).map(b"".join),
+        max_size=8,
+    )
+)
+def test_verdict_and_content_match_a_line_by_line_reading(lines: list[bytes]) -> None:
+    data = b"".join(line + b"\r\n" for line in lines)
+    if b"\r\n.\r\n" in b"\r\n" + data:
+        return  # an earlier end of data: covered by test_content_and_leftover
+    result, _ = scan(data + b".\r\n", max_size=0, max_fields=0)
+    assert (result.verdict, result.content) == _reference(data)
