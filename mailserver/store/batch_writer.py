@@ -5,6 +5,8 @@ thread round trips (cursor, execute, fetch, close), which measured here capped d
 event loop idle in epoll. So on SQLite a batch runs in ONE dedicated thread on a plain sqlite3 connection, with
 the same pragmas and BEGIN IMMEDIATE: one hop per batch. On PostgreSQL it runs under `run_sync` on the asyncpg
 connection (each statement is a network round trip anyway). The function must not touch the event loop.
+Delivery batches on PostgreSQL use `run_postgres` instead: an async function on the writer's own asyncpg
+connection, opened once and kept (no pool checkout, no ping, no ORM layer per statement; see mail_postgres).
 
 Several serving processes (`caducee serve --workers N`) each have their writer thread on the same SQLite file.
 SQLite's busy handler makes a writer that finds the lock taken sleep 1, 2, 5, 10... ms before it tries again,
@@ -19,14 +21,17 @@ import asyncio
 import contextlib
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailserver.store.engine import WRITE_OPTION, configure_sqlite, writer
+
+if TYPE_CHECKING:
+    import asyncpg
 
 T = TypeVar("T")
 
@@ -37,6 +42,7 @@ class BatchWriter:
         self._sync: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._lock_fd: int | None = None
+        self._postgres: asyncpg.Connection | None = None
         if engine.dialect.name == "sqlite":
             self._sync = create_engine(
                 engine.url.set(drivername="sqlite"),
@@ -61,6 +67,23 @@ class BatchWriter:
                 return await conn.run_sync(work)
         assert self._thread is not None
         return await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, work, durable)
+
+    async def run_postgres(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """Run `work(conn)` in one transaction on the writer's own asyncpg connection and commit; returns its
+        result after the commit. A lost connection fails this call and is opened again by the next one."""
+        import asyncpg  # the PostgreSQL driver; SQLite deployments never load it
+
+        if self._postgres is None or self._postgres.is_closed():
+            dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._postgres = await asyncpg.connect(dsn)
+        conn = self._postgres
+        try:
+            async with conn.transaction():
+                return await work(conn)
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+            self._postgres = None
+            conn.terminate()
+            raise
 
     @contextlib.contextmanager
     def _process_lock(self) -> Iterator[None]:
@@ -88,7 +111,17 @@ class BatchWriter:
             finally:
                 raw.execute("PRAGMA synchronous=FULL")  # DESIGN.md §5, as engine._sqlite_pragmas sets it
 
+    async def aclose(self) -> None:
+        """`close`, after the PostgreSQL connection is closed (before the engine is disposed)."""
+        if self._postgres is not None:
+            conn, self._postgres = self._postgres, None
+            await conn.close()
+        self.close()
+
     def close(self) -> None:
+        if self._postgres is not None:  # no loop to close it politely: drop it
+            self._postgres.terminate()
+            self._postgres = None
         if self._thread is not None:
             self._thread.shutdown(wait=True)
         if self._sync is not None:

@@ -146,7 +146,8 @@ class MailStore:
         engine is disposed: on PostgreSQL a connection still checked out then is never closed)."""
         if self._indexer is not None:
             await self._indexer.stop()
-        self.close()
+            self._indexer.cancel()
+        await self._batches.aclose()
 
     # ------------------------------------------------------------------ deferred text index
     def start_indexing(self) -> None:
@@ -243,13 +244,13 @@ class MailStore:
             self._notify(changes)
 
     async def _commit(self, batch: list[_Job]) -> list[list[Delivered]]:
+        if self._engine.dialect.name == "postgresql":
+            return await self._batches.run_postgres(lambda conn: commit_postgres(conn, batch, self._clock()))
         return await self._batches.run(lambda conn: self._commit_sync(conn, batch))
 
     def _commit_sync(self, conn: Connection, batch: list[_Job]) -> list[list[Delivered]]:
-        """The whole batch in the caller's transaction (runs off the event loop; see batch_writer)."""
+        """The whole batch in the caller's transaction (SQLite: runs in the writer thread; see batch_writer)."""
         now = self._clock()
-        if conn.dialect.name == "postgresql":
-            return commit_postgres(conn, batch, now)
         run = runner(conn, self._compiled)
         return [self._store_one(run, job, now) for job in batch]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
 from mailserver.store import Store, utcnow
@@ -127,3 +128,19 @@ async def test_big_batches_deliver_every_message_with_consecutive_uids(store: St
         uids = [r[0].uid for r in results if r[0].mailbox_id == box.id]
         assert uids == list(range(1, 101))
     assert await _count(store, folder_messages) == 300
+
+
+async def test_a_lost_postgres_writer_connection_costs_no_delivery(store: Store) -> None:
+    """The batch writer keeps its own PostgreSQL connection; when the server drops it, the batch fails, each of
+    its jobs is retried alone on a new connection, and every message is stored once."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writer is a local file connection; nothing to lose")
+    box = await store.accounts.create_mailbox("u@example.test", "ORG")
+    await store.mail.deliver(_msg(1), [box.id])
+    writer = store.mail._batches._postgres
+    assert writer is not None
+    async with store.engine.connect() as conn:
+        await conn.execute(select(func.pg_terminate_backend(writer.get_server_pid())))
+    await asyncio.gather(store.mail.deliver(_msg(2), [box.id]), store.mail.deliver(_msg(3), [box.id]))
+    assert store.mail._batches._postgres is not writer
+    assert (await _count(store, messages), await _count(store, folder_messages)) == (3, 3)

@@ -50,7 +50,7 @@ def _search_values(message_id: int) -> dict[str, object]:
 
 async def test_both_runners_write_the_same_rows(store: Store) -> None:
     if store.engine.dialect.name != "sqlite":
-        pytest.skip("the raw runner is SQLite's; PostgreSQL runs through SQLAlchemy")
+        pytest.skip("the raw runner is SQLite's; PostgreSQL delivers on asyncpg (mail_postgres)")
     box = await mailbox(store)
     now = datetime(2026, 11, 26, 10, 0, tzinfo=timezone(timedelta(hours=1)))
     cache: dict = {}  # type: ignore[type-arg]
