@@ -16,6 +16,7 @@ from mailserver.store.imap_errors import NoSuchFolder
 from mailserver.store.imap_messages import consistent_read
 from mailserver.store.imap_records import FlagChange, FolderState
 from mailserver.store.imap_uidsets import batches, uid_clause
+from mailserver.store.loop_reads import LoopReader
 from mailserver.store.schema import expunged, folder_messages, folders
 
 # Built once: the SQLite change feed runs it every poll interval while a folder is selected.
@@ -25,8 +26,9 @@ _HIGHEST_MODSEQS = select(folders.c.id, folders.c.highestmodseq).where(
 
 
 class ChangeReader:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, reads: LoopReader | None = None) -> None:
         self._engine = engine
+        self._reads = reads or LoopReader(engine)
 
     async def folder_state(self, folder_id: int) -> FolderState:
         """UIDNEXT, HIGHESTMODSEQ and the message count, read together."""
@@ -47,9 +49,8 @@ class ChangeReader:
         """{folder id: HIGHESTMODSEQ} of the folders that still exist (the SQLite change poll)."""
         if not folder_ids:
             return {}
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(_HIGHEST_MODSEQS, {"ids": folder_ids})
-            return {r.id: r.highestmodseq for r in rows}
+        rows = await self._reads.all(_HIGHEST_MODSEQS, {"ids": folder_ids})  # every poll: on the loop (SQLite)
+        return {r.id: r.highestmodseq for r in rows}
 
     async def changes_since(self, folder_id: int, modseq: int, uids: UidRanges | None = None) -> list[FlagChange]:
         """Messages whose modseq is above `modseq` (RFC 7162 §3.1.4 CHANGEDSINCE), in UID order."""

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mailserver.store.imap_announce import FOLDER_GONE, parse_payload
 from mailserver.store.imap_changes import ChangeReader
+from mailserver.store.loop_reads import LoopReader
 from mailserver.store.mail import MailStore
 from mailserver.store.mail_postgres import NOTIFY_CHANNEL
 
@@ -77,10 +78,17 @@ class FolderWatch:
 
 
 class ChangeFeed:
-    def __init__(self, engine: AsyncEngine, mail: MailStore, *, poll_interval: float = DEFAULT_POLL_INTERVAL) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        mail: MailStore,
+        *,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        reads: LoopReader | None = None,
+    ) -> None:
         self._engine = engine
         self._mail = mail
-        self._reader = ChangeReader(engine)
+        self._reader = ChangeReader(engine, reads)
         self._poll_interval = poll_interval
         self._watches: dict[int, set[FolderWatch]] = {}
         self._task: asyncio.Task[None] | None = None

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mailserver.store.imap_errors import FolderNotSelectable, InvalidFolderName, NoSuchFolder
 from mailserver.store.imap_records import FolderStatus, MailboxAccess
 from mailserver.store.imap_schema import noselect_folders
+from mailserver.store.loop_reads import LoopReader
 from mailserver.store.records import Folder
 from mailserver.store.schema import delegations, folder_messages, folders, mailboxes, messages
 
@@ -73,8 +74,9 @@ def _folder(row: object) -> Folder:
 
 
 class FolderDirectory:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, reads: LoopReader | None = None) -> None:
         self._engine = engine
+        self._reads = reads or LoopReader(engine)
 
     async def accessible_mailboxes(self, user_mailbox_id: int) -> list[MailboxAccess]:
         """The user's own mailbox first, then the active mailboxes delegated to them, by address."""
@@ -123,8 +125,7 @@ class FolderDirectory:
 
     async def folder_by_id(self, folder_id: int, *, selectable: bool = False) -> Folder:
         """The folder by id; NoSuchFolder if absent, FolderNotSelectable if \\Noselect and `selectable`."""
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(_FOLDER_BY_ID, {"folder_id": folder_id})).first()
+        row = await self._reads.first(_FOLDER_BY_ID, {"folder_id": folder_id})  # every SELECT: on the loop (SQLite)
         if row is None:
             raise NoSuchFolder("no such folder", f"folder id {folder_id}")
         if selectable and row.noselect is not None:

@@ -24,6 +24,7 @@ from mailserver.store.imap_folders import FolderDirectory
 from mailserver.store.imap_gc import DEFAULT_GRACE, GarbageCollector
 from mailserver.store.imap_messages import DEFAULT_SUMMARY_CACHE, MessageReader
 from mailserver.store.imap_search import Searcher
+from mailserver.store.loop_reads import LoopReader
 
 
 class ImapView:
@@ -39,14 +40,15 @@ class ImapView:
     ) -> None:
         engine, publish = store.engine, store.mail.publish
         self.store = store
-        self.directory = FolderDirectory(engine)
+        self.reads = LoopReader(engine)  # SELECT's folder row and the SQLite change poll, without thread hops
+        self.directory = FolderDirectory(engine, self.reads)
         self.folders = FolderEditor(engine, clock, publish)
         self.messages = MessageReader(engine, store.mail, summary_cache=summary_cache)
         self.flags = FlagWriter(engine, publish)
         self.copier = MessageCopier(engine, store.mail, self.directory, publish)
-        self.changes = ChangeReader(engine)
+        self.changes = ChangeReader(engine, self.reads)
         self.search = Searcher(engine, timezone=timezone)
-        self.feed = ChangeFeed(engine, store.mail, poll_interval=poll_interval)
+        self.feed = ChangeFeed(engine, store.mail, poll_interval=poll_interval, reads=self.reads)
         self.gc = GarbageCollector(engine, clock, grace=gc_grace)
 
     async def start(self) -> None:
@@ -60,6 +62,7 @@ class ImapView:
     async def close(self) -> None:
         await self.feed.close()
         await self.messages.close()
+        self.reads.close()
 
     async def backfill_search_rows(self, *, max_messages: int = 1_000_000) -> int:
         """Index folder messages stored without search rows (e.g. before this store had them)."""
