@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,28 @@ async def test_an_idle_session_is_closed_with_421_4_4_2(store: Store, dev_pki: P
 
         reply, closed = await asyncio.to_thread(script)
     assert reply.startswith("421 4.4.2") and closed
+
+
+async def test_activity_pushes_the_idle_timeout_back(store: Store, dev_pki: PKIFixture, tmp_path: Path) -> None:
+    """Commands spread over more than the timeout keep the session; silence then closes it (the one timer of a
+    session is re-armed when it fires before the deadline)."""
+    async with instance_with(store, dev_pki, tmp_path, smtp={"idle_timeout": 1}) as instance:
+
+        def script() -> tuple[list[str], str, bool, float]:
+            session = RawSession.open(instance.mx)
+            try:
+                replies = []
+                for _ in range(5):  # 2 s of activity, a command every 0.4 s
+                    time.sleep(0.4)
+                    replies.append(session.command(b"NOOP"))
+                silent = time.monotonic()
+                return replies, session.reply(), session.closed(), time.monotonic() - silent
+            finally:
+                session.close()
+
+        replies, last, closed, waited = await asyncio.to_thread(script)
+    assert all(r.startswith("250") for r in replies)
+    assert last.startswith("421 4.4.2") and closed and 0.5 < waited < 3
 
 
 async def test_announced_or_actual_oversize_is_552_5_3_4(store: Store, dev_pki: PKIFixture, tmp_path: Path) -> None:
