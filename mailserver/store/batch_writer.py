@@ -23,17 +23,22 @@ import fcntl
 import os
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mailserver.store.checkpoint import WalCheckpointer
 from mailserver.store.engine import WRITE_OPTION, configure_sqlite, writer
 
 if TYPE_CHECKING:
     import asyncpg
 
 T = TypeVar("T")
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 class BatchWriter:
@@ -43,6 +48,7 @@ class BatchWriter:
         self._thread: ThreadPoolExecutor | None = None
         self._lock_fd: int | None = None
         self._postgres: asyncpg.Connection | None = None
+        self._checkpoints: WalCheckpointer | None = None
         if engine.dialect.name == "sqlite":
             self._sync = create_engine(
                 engine.url.set(drivername="sqlite"),
@@ -55,6 +61,9 @@ class BatchWriter:
             database = engine.url.database
             if database and database != ":memory:":
                 self._lock_fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                # Checkpoints leave the commit path (see checkpoint.py).
+                event.listen(self._sync, "connect", _no_autocheckpoint)
+                self._checkpoints = WalCheckpointer(database)
 
     async def run(self, work: Callable[[Connection], T], *, durable: bool = True) -> T:
         """Run `work(conn)` in one write transaction and commit; returns its result after the commit.
@@ -97,6 +106,13 @@ class BatchWriter:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _in_thread(self, work: Callable[[Connection], T], durable: bool) -> T:
+        try:
+            return self._transaction(work, durable)
+        finally:
+            if self._checkpoints is not None:
+                self._checkpoints.after_commit()
+
+    def _transaction(self, work: Callable[[Connection], T], durable: bool) -> T:
         assert self._sync is not None
         with self._process_lock(), self._sync.connect() as conn:
             if durable:
@@ -124,6 +140,8 @@ class BatchWriter:
             self._postgres = None
         if self._thread is not None:
             self._thread.shutdown(wait=True)
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         if self._sync is not None:
             self._sync.dispose()
         if self._lock_fd is not None:
