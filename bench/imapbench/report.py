@@ -134,7 +134,8 @@ def render(r: Results) -> str:
         "cache file still empty) and on the next start (Dovecot's index and cache files as the first session left "
         "them; Caducée, the SELECT snapshot its first session stored in the database for folders of 2,000 messages "
         "or more, as Dovecot keeps its index). Cold = first time in the new process (the OS page cache is "
-        "warm); warm = median of 3-5 repeats; over implicit TLS, by a raw-socket client (bench/imapbench/wire.py). "
+        "warm); warm = median of 21 repeats (3 for SEARCH BODY); over implicit TLS, by a raw-socket client "
+        "(bench/imapbench/wire.py). "
         "Ratio = Caducée's time / Dovecot's on the same start (lower is better). Run `make bench` or "
         "`python bench/imap.py` to reproduce.",
         "",
