@@ -26,9 +26,9 @@ _HIGHEST_MODSEQS = select(folders.c.id, folders.c.highestmodseq).where(
 
 
 class ChangeReader:
-    def __init__(self, engine: AsyncEngine, reads: LoopReader | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, reads: LoopReader) -> None:
         self._engine = engine
-        self._reads = reads or LoopReader(engine)
+        self._reads = reads  # the view's, closed with it
 
     async def folder_state(self, folder_id: int) -> FolderState:
         """UIDNEXT, HIGHESTMODSEQ and the message count, read together."""

@@ -84,7 +84,7 @@ class ChangeFeed:
         mail: MailStore,
         *,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
-        reads: LoopReader | None = None,
+        reads: LoopReader,
     ) -> None:
         self._engine = engine
         self._mail = mail

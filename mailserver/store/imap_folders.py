@@ -74,9 +74,9 @@ def _folder(row: object) -> Folder:
 
 
 class FolderDirectory:
-    def __init__(self, engine: AsyncEngine, reads: LoopReader | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, reads: LoopReader) -> None:
         self._engine = engine
-        self._reads = reads or LoopReader(engine)
+        self._reads = reads  # the view's, closed with it
 
     async def accessible_mailboxes(self, user_mailbox_id: int) -> list[MailboxAccess]:
         """The user's own mailbox first, then the active mailboxes delegated to them, by address."""
