@@ -2,8 +2,8 @@
 
 Owns `Runner`, the three operations the group-commit writer needs (first row, insert returning the new key,
 plain execute) over one write transaction:
-- `SqlAlchemyRunner` runs them through SQLAlchemy (PostgreSQL: each statement is a network round trip, the
-  Python around it does not matter);
+- `SqlAlchemyRunner` runs them through SQLAlchemy, on any other connection (the reference the raw runner is
+  tested against; PostgreSQL's batches go to asyncpg directly, see mail_postgres);
 - `SqliteRunner` runs them straight on the sqlite3 connection, with the SQL text and the bind processors that
   SQLAlchemy compiled once per statement and set of keys. Through `Connection.execute` each statement cost about
   50 µs of Python holding the GIL (cache key, execution context, result object): 22 % of the server's GIL time
@@ -109,7 +109,7 @@ class SqliteRunner:
 
 def runner(conn: Connection, cache: dict[tuple[int, tuple[str, ...]], _Compiled]) -> Runner:
     """The fastest runner for `conn`: the raw one on a sqlite3 connection (the batch writer's), else SQLAlchemy
-    (PostgreSQL, or aiosqlite under `run_sync`, whose connection is not a sqlite3 one)."""
+    (aiosqlite under `run_sync`, or PostgreSQL, whose connections are not sqlite3 ones)."""
     if isinstance(conn.connection.driver_connection, sqlite3.Connection):
         return SqliteRunner(conn, cache)
     return SqlAlchemyRunner(conn)
