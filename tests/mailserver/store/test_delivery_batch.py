@@ -144,3 +144,34 @@ async def test_a_lost_postgres_writer_connection_costs_no_delivery(store: Store)
     await asyncio.gather(store.mail.deliver(_msg(2), [box.id]), store.mail.deliver(_msg(3), [box.id]))
     assert store.mail._batches._postgres is not writer
     assert (await _count(store, messages), await _count(store, folder_messages)) == (3, 3)
+
+
+async def test_the_postgres_writer_finds_rows_by_index_even_in_plans_made_on_small_tables(store: Store) -> None:
+    """asyncpg prepares each writer statement once and PostgreSQL then keeps a generic plan: made while the tables
+    are small (here: empty), the default planner scans `deliveries`, `blobs` and `folders` whole. The writer's
+    connection allows index paths only, so the cost of a batch never grows with the tables."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan cache; SQLite's writer runs plain statements")
+    from mailserver.store import mail_postgres
+
+    box = await store.accounts.create_mailbox("u@example.test", "ORG")
+    await store.mail.deliver(_msg(1), [box.id])  # opens the writer's connection
+    statements = {
+        name: value for name, value in vars(mail_postgres).items() if isinstance(value, mail_postgres._Sql)
+    }
+    assert {"_PG_SEEN", "_PG_BY_HASH", "_PG_LOCK_FOLDERS", "_PG_ADVANCE_AND_COPY"} <= set(statements)
+
+    async def plans(conn) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        out = {}
+        for name, statement in statements.items():
+            await conn.execute(f"PREPARE plan_probe AS {statement.sql}")
+            nulls = ", ".join("NULL" for _ in statement.names)
+            rows = await conn.fetch(f"EXPLAIN EXECUTE plan_probe ({nulls})")  # plans only: nothing is written
+            await conn.execute("DEALLOCATE plan_probe")
+            out[name] = "\n".join(row[0] for row in rows)
+        return out
+
+    found = await store.mail._batches.run_postgres(plans)
+    assert {name: plan for name, plan in found.items() if "Seq Scan" in plan or "Hash Join" in plan} == {}
+    assert "Index Scan using pk_deliveries" in found["_PG_SEEN"]
