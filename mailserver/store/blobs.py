@@ -3,8 +3,12 @@
 Owns the key file format and the blob envelope. A blob whose tag, key or content hash does not check out
 raises `IntegrityError`: tampered bytes are never returned as mail. Never logs keys or plaintext.
 
-Envelope: b"C1" | len(key_id) (1 byte) | key_id | nonce (12) | ciphertext+tag. The SHA-256 of the plaintext
-is the additional authenticated data, which binds a blob row to its content hash.
+Envelope: magic (2) | len(key_id) (1 byte) | key_id | nonce (12) | ciphertext+tag. The SHA-256 of the plaintext
+is the additional authenticated data, which binds a blob row to its content hash. The magic names the
+compression under the encryption: b"C2" is an LZ4 block with its size (what `seal` writes), b"C1" zlib (blobs
+written before; still opened). Why LZ4: delivery compresses every message and FETCH BODY[] decompresses it, on
+the event loop. Measured on 100 KB of varied words: zlib level 1 856 µs to compress (ratio 2.85) and 342 µs to
+decompress, LZ4 252 µs (ratio 2.11) and 44 µs; on the ingest benchmark's 100 KB messages 135 -> 9 µs.
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import lz4.block
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from mailserver.errors import ConfigError, IntegrityError
 
-MAGIC = b"C1"
+MAGIC = b"C2"  # LZ4
+MAGIC_ZLIB = b"C1"
 NONCE_BYTES = 12
-COMPRESSION_LEVEL = 1  # fast: the store is CPU-bound, and mail compresses well even at level 1
 
 
 def generate_key_file(path: Path, key_id: str = "k1") -> None:
@@ -83,22 +88,24 @@ class BlobCipher:
         digest = sha256 if sha256 is not None else hashlib.sha256(plaintext).digest()
         nonce = os.urandom(NONCE_BYTES)
         kid = self.current.encode()
-        sealed = self._aead[self.current].encrypt(nonce, zlib.compress(plaintext, COMPRESSION_LEVEL), digest)
+        sealed = self._aead[self.current].encrypt(nonce, lz4.block.compress(plaintext, store_size=True), digest)
         return SealedBlob(digest, len(plaintext), self.current, MAGIC + bytes([len(kid)]) + kid + nonce + sealed)
 
     def open(self, data: bytes, sha256: bytes) -> bytes:
         """The plaintext of a sealed blob; `IntegrityError` if anything does not verify."""
         try:
-            if data[:2] != MAGIC:
+            magic = data[:2]
+            if magic not in (MAGIC, MAGIC_ZLIB):
                 raise ValueError("bad magic")
             klen = data[2]
             kid = data[3 : 3 + klen].decode()
             nonce = data[3 + klen : 3 + klen + NONCE_BYTES]
             aead = self._aead[kid]
-            plaintext = zlib.decompress(aead.decrypt(nonce, data[3 + klen + NONCE_BYTES :], sha256))
+            packed = aead.decrypt(nonce, data[3 + klen + NONCE_BYTES :], sha256)  # authenticated: the size is ours
+            plaintext = lz4.block.decompress(packed) if magic == MAGIC else zlib.decompress(packed)
         except KeyError:
             raise IntegrityError("message unavailable", "blob sealed with an unknown key id") from None
-        except (InvalidTag, ValueError, IndexError, UnicodeDecodeError, zlib.error) as exc:
+        except (InvalidTag, ValueError, IndexError, UnicodeDecodeError, zlib.error, lz4.block.LZ4BlockError) as exc:
             raise IntegrityError("message unavailable", f"blob failed verification: {type(exc).__name__}") from None
         if hashlib.sha256(plaintext).digest() != sha256:
             raise IntegrityError("message unavailable", "blob content does not match its hash")

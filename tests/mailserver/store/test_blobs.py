@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import zlib
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,28 @@ def test_a_blob_moved_to_another_hash_row_is_refused(blob_keys: Path) -> None:
     sealed = cipher.seal(MESSAGE)
     with pytest.raises(IntegrityError):
         cipher.open(sealed.data, hashlib.sha256(b"other").digest())
+
+
+def _zlib_blob(cipher: BlobCipher, plaintext: bytes) -> bytes:
+    """A blob as `seal` wrote them before LZ4: magic C1, zlib level 1 under the same encryption."""
+    digest = hashlib.sha256(plaintext).digest()
+    nonce = os.urandom(12)
+    kid = cipher.current.encode()
+    sealed = cipher._aead[cipher.current].encrypt(nonce, zlib.compress(plaintext, 1), digest)
+    return b"C1" + bytes([len(kid)]) + kid + nonce + sealed
+
+
+def test_blobs_are_sealed_with_lz4_and_zlib_blobs_written_before_still_open(blob_keys: Path) -> None:
+    cipher = BlobCipher.from_file(blob_keys)
+    assert cipher.seal(MESSAGE).data[:2] == b"C2"
+    old = _zlib_blob(cipher, MESSAGE)
+    digest = hashlib.sha256(MESSAGE).digest()
+    assert cipher.open(old, digest) == MESSAGE
+    # The magic is outside the authenticated data: naming the other compression must still fail closed.
+    with pytest.raises(IntegrityError):
+        cipher.open(b"C2" + old[2:], digest)
+    with pytest.raises(IntegrityError):
+        cipher.open(b"C1" + cipher.seal(MESSAGE).data[2:], digest)
 
 
 def test_rotation_keeps_old_blobs_readable_and_seals_with_the_new_key(tmp_path: Path) -> None:
