@@ -156,9 +156,7 @@ async def test_the_postgres_writer_finds_rows_by_index_even_in_plans_made_on_sma
 
     box = await store.accounts.create_mailbox("u@example.test", "ORG")
     await store.mail.deliver(_msg(1), [box.id])  # opens the writer's connection
-    statements = {
-        name: value for name, value in vars(mail_postgres).items() if isinstance(value, mail_postgres._Sql)
-    }
+    statements = {name: value for name, value in vars(mail_postgres).items() if isinstance(value, mail_postgres._Sql)}
     assert {"_PG_SEEN", "_PG_BY_HASH", "_PG_LOCK_FOLDERS", "_PG_ADVANCE_AND_COPY"} <= set(statements)
 
     async def plans(conn) -> dict[str, str]:  # type: ignore[no-untyped-def]
