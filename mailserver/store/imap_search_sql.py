@@ -3,8 +3,9 @@
 Owns the WHERE clause of SEARCH, SORT and THREAD. Every leaf is two-valued (never NULL, so NOT is sound), and
 each translation says whether it is exact. Text tests are substring tests on casefolded text (see `imap_schema`):
 - SQLite: a needle of 3 characters or more goes through the FTS5 trigram index (a phrase query there is an exact
-  substring test); shorter needles use instr() on the column (also exact, without the index). Message text that
-  the deferred indexer has not reached yet (ids above its watermark, `imap_textindex`) is tested with instr();
+  substring test); shorter needles use instr() on the column (also exact, without the index). Message text and
+  search fields the deferred indexer has not reached yet (ids above its watermark, `imap_textindex`) are tested
+  with instr();
 - PostgreSQL: `LIKE '%needle%'` on the column (exact; the pg_trgm GIN index serves it when the planner wants).
   Message text still `pending` (not yet in the partial GIN indexes, `imap_textindex`) is tested apart, as exactly;
 HEADER name value cannot be exact here (the value must lie in that field's line): SQL keeps a superset (both the
@@ -69,7 +70,7 @@ TRIGRAM = 3  # shortest needle the trigram indexes can serve
 _BLANKS = re.compile(r"\s+")
 _FTS = {name: table(fts, column("rowid"), column(fts)) for name, fts in FTS_TABLES.items()}
 _PROGRESS = table(PROGRESS_TABLE, column("upto"))
-_TEXT_INDEXED_UPTO = select(_PROGRESS.c.upto).scalar_subquery()
+_INDEXED_UPTO = select(_PROGRESS.c.upto).scalar_subquery()
 
 
 def body_needle(value: str) -> str:
@@ -183,16 +184,11 @@ class Translation:
         phrase = '"' + needle.replace('"', '""') + '"'
         content = "message_text" if col.table is message_text else "message_search"
         indexed = select_fts(content, f"{col.name} : {phrase}")
-        if content == "message_search":
-            return folder_messages.c.message_id.in_(indexed)
-        # The text above the indexer's watermark is not in the index yet: test it directly (an exact test too).
+        # The rows above the indexer's watermark are not in the index yet: test them directly (an exact test too).
         # One IN over both halves, not an OR of two tests: with OR, SQLite stopped driving the query from the
         # index hits and read the text row of every message in the folder (100k messages: 40 -> 170 ms).
-        tail = (
-            select(message_text.c.message_id)
-            .where(message_text.c.message_id > _TEXT_INDEXED_UPTO, func.instr(col, needle) > 0)
-            .correlate(None)
-        )
+        key = message_text.c.message_id if content == "message_text" else message_search.c.message_id
+        tail = select(key).where(key > _INDEXED_UPTO, func.instr(col, needle) > 0).correlate(None)
         return folder_messages.c.message_id.in_(union_all(indexed, tail))
 
     def _date(self, node: DateIs) -> ColumnElement[bool]:

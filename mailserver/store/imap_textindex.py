@@ -1,10 +1,11 @@
 """Deferred full-text indexing of message text: delivery commits first, the trigram index follows.
 
-Owns the watermark `fts_text_progress.upto` and the indexer that advances it. Every `message_text` row whose
-message id is at or below the watermark is in the FTS5 table `fts_message_text`; rows above it are not yet
-(migration 0310 makes the triggers conditional on the watermark, so a row written at or below it, e.g. the
-search row of a message the outbound queue stored earlier, is indexed at once). SEARCH stays exact meanwhile:
-`imap_search_sql` tests the rows above the watermark with instr() (the brute-force tail, Dovecot-style).
+Owns the watermark `fts_text_progress.upto` and the indexer that advances it. Every `message_text` and
+`message_search` row whose message id is at or below the watermark is in the FTS5 tables `fts_message_text` and
+`fts_message_search`; rows above it are not yet (migrations 0310 and 0350 make the triggers conditional on the
+watermark, so a row written at or below it, e.g. the search row of a message the outbound queue stored earlier,
+is indexed at once). SEARCH stays exact meanwhile: `imap_search_sql` tests the rows above the watermark with
+instr() (the brute-force tail, Dovecot-style).
 
 Why: the trigram index of a message's text costs about 0.2 ms per KB of text in SQLite (15 ms for a 100 KB
 body, measured), inside the delivery transaction that was most of the time before each `250`. SQLite assigns
@@ -57,6 +58,11 @@ _INDEX = (
     "INSERT INTO fts_message_text(rowid, header_text, body_text) "
     "SELECT message_id, header_text, body_text FROM message_text WHERE message_id > ? AND message_id <= ?"
 )
+_INDEX_FIELDS = (
+    "INSERT INTO fts_message_search(rowid, from_field, to_field, cc_field, bcc_field, subject_field) "
+    "SELECT message_id, from_field, to_field, cc_field, bcc_field, subject_field FROM message_search "
+    "WHERE message_id > ? AND message_id <= ?"
+)
 _ADVANCE = f"UPDATE {PROGRESS_TABLE} SET upto = ?"  # noqa: S608 (constant)
 
 
@@ -74,6 +80,7 @@ def index_chunk(conn: Connection, budget_chars: int) -> tuple[int, int]:
         rows, chars, last = rows + 1, chars + int(size), message_id
     if rows:
         conn.exec_driver_sql(_INDEX, (upto, last))
+        conn.exec_driver_sql(_INDEX_FIELDS, (upto, last))
         conn.exec_driver_sql(_ADVANCE, (last,))
     return rows, chars
 

@@ -4,12 +4,17 @@ watermark only moves over indexed rows, and deleting unindexed text never corrup
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from sqlalchemy import text
 
+from mailserver import store as store_package
 from mailserver.store import Store
+from mailserver.store.imap_criteria import FieldContains, TextField
 from mailserver.store.imapview import ImapView
 from tests.mailserver.store.imap_corpus import (
     expunge_half_indexed,
@@ -114,3 +119,78 @@ async def test_text_written_below_the_watermark_is_indexed_at_once(sqlite_store:
     assert len(await _indexed_ids(store)) == 3
     assert await search_text(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
     await _integrity(store)
+
+
+async def test_search_fields_are_found_before_and_after_they_are_indexed(sqlite_store: Store) -> None:
+    """From, To, Cc, Bcc and Subject follow the same watermark as the text (migration 0350): SEARCH FROM and
+    SUBJECT find the messages above it with instr(), and the indexer adds them to `fts_message_search` once."""
+    store, view = sqlite_store, ImapView(sqlite_store)
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 3)
+    fields = "SELECT count(*) FROM fts_message_search WHERE fts_message_search MATCH 'subject_field : \"compte\"'"
+    assert await scalar(store, fields) == 0  # nothing indexed yet
+    assert await _search(view, inbox, FieldContains(TextField.SUBJECT, "compte rendu 1")) == [2]
+    assert await _search(view, inbox, FieldContains(TextField.FROM, "claire.martin")) == [1, 2, 3]
+    await store.mail.index_text()
+    assert await scalar(store, fields) == 3
+    await fill(store, box.id, 2, start=3)  # above the watermark again
+    assert await _search(view, inbox, FieldContains(TextField.SUBJECT, "compte rendu 4")) == [5]  # the tail
+    # the index and the tail
+    assert await _search(view, inbox, FieldContains(TextField.FROM, "claire.martin")) == [1, 2, 3, 4, 5]
+    check = "INSERT INTO fts_message_search(fts_message_search, rank) VALUES ('integrity-check', 1)"
+    await store.mail.index_text()
+    async with store.engine.begin() as conn:
+        await conn.execute(text(check))  # every row once, none missing
+    assert await scalar(store, fields) == 5
+
+
+async def _search(view: ImapView, folder_id: int, criterion: FieldContains) -> list[int]:
+    return (await view.search.search(folder_id, criterion)).uids.tolist()
+
+
+def _migration_0350() -> ModuleType:
+    path = Path(store_package.__file__).parent / "migrations" / "versions" / "0350_imap_deferred_search_fields.py"
+    spec = importlib.util.spec_from_file_location("migration_0350", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_migration_0350_takes_the_rows_above_the_watermark_out_of_the_index_and_back(
+    sqlite_store: Store,
+) -> None:
+    """Before 0350 every search row was indexed by trigger, above the watermark too: the upgrade takes those out
+    (else the indexer would add them a second time), the downgrade puts the tail back. FTS5's integrity check
+    with the content table holds after each step."""
+    store, view = sqlite_store, ImapView(sqlite_store)
+    migration = _migration_0350()
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 2)
+    await store.mail.index_text()  # two rows at or below the watermark
+
+    async def run(statements: tuple[str, ...]) -> None:
+        async with store.engine.begin() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+
+    check = "INSERT INTO fts_message_search(fts_message_search, rank) VALUES ('integrity-check', :with_content)"
+    await run(migration.SQLITE_DOWN)  # as before 0350
+    await fill(store, box.id, 2, start=2)  # indexed by the unconditional triggers, above the watermark
+    await run(migration.SQLITE_UP)
+    async with store.engine.begin() as conn:
+        await conn.execute(text(check), {"with_content": 0})
+    assert await _search(view, inbox, FieldContains(TextField.SUBJECT, "compte rendu 3")) == [4]  # the tail
+    await store.mail.index_text()
+    async with store.engine.begin() as conn:
+        await conn.execute(text(check), {"with_content": 1})
+    await fill(store, box.id, 1, start=4)
+    await run(migration.SQLITE_DOWN)
+    async with store.engine.begin() as conn:
+        await conn.execute(text(check), {"with_content": 1})
+    await run(migration.SQLITE_UP)
+    assert await _search(view, inbox, FieldContains(TextField.FROM, "claire.martin")) == [1, 2, 3, 4, 5]
