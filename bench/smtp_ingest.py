@@ -25,6 +25,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -132,9 +133,14 @@ def bench_caducee(
             target.auth = (MAILBOXES[0], "bench password 2026")
         for size in SIZES:
             before = inst.committed()
+            split: list[int] = []
+            probe = threading.Timer(min(2.0, seconds / 2), lambda out=split: out.extend(inst.connection_split()))
+            probe.start()
             load = asyncio.run(run_load(target, size, sessions, seconds))
+            probe.join()
             delivered = inst.committed() - before
-            rows.append(_row(f"Caducée ({backend}, {door})", size, load, delivered, load.elapsed))
+            note = f"sessions per worker {'/'.join(map(str, split))}" if workers > 1 and split else ""
+            rows.append(_row(f"Caducée ({backend}, {door})", size, load, delivered, load.elapsed, note))
     finally:
         inst.stop()
         inst.drop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import ssl
@@ -180,6 +181,24 @@ class BenchInstance:
 
     def server_pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
+
+    def connection_split(self) -> list[int]:
+        """Established connections on the load's port held by each worker process, most first ([] if `ss` is
+        missing). `serve --workers N` shares the port through SO_REUSEPORT: the kernel hashes each connection to
+        a worker, so ten sessions may land 5/5 or 10/0, which moves the 4 KB figures."""
+        try:
+            out = subprocess.run(
+                ["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+        except OSError:
+            return []
+        per_pid: dict[str, int] = {}
+        for pid in re.findall(r"pid=(\d+)", out):
+            per_pid[pid] = per_pid.get(pid, 0) + 1
+        return sorted(per_pid.values(), reverse=True)
 
 
 def machine() -> str:
