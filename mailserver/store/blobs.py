@@ -5,10 +5,12 @@ raises `IntegrityError`: tampered bytes are never returned as mail. Never logs k
 
 Envelope: magic (2) | len(key_id) (1 byte) | key_id | nonce (12) | ciphertext+tag. The SHA-256 of the plaintext
 is the additional authenticated data, which binds a blob row to its content hash. The magic names the
-compression under the encryption: b"C2" is an LZ4 block with its size (what `seal` writes), b"C1" zlib (blobs
-written before; still opened). Why LZ4: delivery compresses every message and FETCH BODY[] decompresses it, on
-the event loop. Measured on 100 KB of varied words: zlib level 1 856 µs to compress (ratio 2.85) and 342 µs to
-decompress, LZ4 252 µs (ratio 2.11) and 44 µs; on the ingest benchmark's 100 KB messages 135 -> 9 µs.
+compression under the encryption: b"C2" is an LZ4 block with its size (what `seal` writes; the magic is
+authenticated too, so the decompressor only ever sees what `seal` wrote), b"C1" zlib (blobs written before,
+whose associated data is the hash alone; still opened). Why LZ4: delivery compresses every message and FETCH
+BODY[] decompresses it, on the event loop. Measured on 100 KB of varied words: zlib level 1 856 µs to compress
+(ratio 2.85) and 342 µs to decompress, LZ4 252 µs (ratio 2.11) and 44 µs; on the ingest benchmark's 100 KB
+messages 135 -> 9 µs.
 """
 
 from __future__ import annotations
@@ -88,11 +90,13 @@ class BlobCipher:
         digest = sha256 if sha256 is not None else hashlib.sha256(plaintext).digest()
         nonce = os.urandom(NONCE_BYTES)
         kid = self.current.encode()
-        sealed = self._aead[self.current].encrypt(nonce, lz4.block.compress(plaintext, store_size=True), digest)
+        packed = lz4.block.compress(plaintext, store_size=True)
+        sealed = self._aead[self.current].encrypt(nonce, packed, MAGIC + digest)
         return SealedBlob(digest, len(plaintext), self.current, MAGIC + bytes([len(kid)]) + kid + nonce + sealed)
 
     def open(self, data: bytes, sha256: bytes) -> bytes:
         """The plaintext of a sealed blob; `IntegrityError` if anything does not verify."""
+        plaintext: bytes
         try:
             magic = data[:2]
             if magic not in (MAGIC, MAGIC_ZLIB):
@@ -101,8 +105,10 @@ class BlobCipher:
             kid = data[3 : 3 + klen].decode()
             nonce = data[3 + klen : 3 + klen + NONCE_BYTES]
             aead = self._aead[kid]
-            packed = aead.decrypt(nonce, data[3 + klen + NONCE_BYTES :], sha256)  # authenticated: the size is ours
-            plaintext = lz4.block.decompress(packed) if magic == MAGIC else zlib.decompress(packed)
+            if magic == MAGIC:  # authenticated with its magic: the LZ4 size header is ours
+                plaintext = lz4.block.decompress(aead.decrypt(nonce, data[3 + klen + NONCE_BYTES :], MAGIC + sha256))
+            else:
+                plaintext = zlib.decompress(aead.decrypt(nonce, data[3 + klen + NONCE_BYTES :], sha256))
         except KeyError:
             raise IntegrityError("message unavailable", "blob sealed with an unknown key id") from None
         except (InvalidTag, ValueError, IndexError, UnicodeDecodeError, zlib.error, lz4.block.LZ4BlockError) as exc:
