@@ -43,7 +43,7 @@ class MimePart:
     language: tuple[str, ...] | None = None
     location: str | None = None
     md5: str | None = None
-    lines: int = 0  # LF count of the body, as IMAP body-fld-lines
+    lines: int = 0  # LF count of the body, as IMAP body-fld-lines: text and message/rfc822 parts only, else 0
     children: tuple[MimePart, ...] = ()  # multipart body parts (never empty for a multipart)
     message: MimePart | None = None  # the encapsulated message of a message/rfc822 part
 
@@ -121,7 +121,9 @@ def _parse_part(
         language=_languages(found.get(b"content-language")),
         location=found.get(b"content-location"),
         md5=found.get(b"content-md5"),
-        lines=raw.count(b"\n", body_start, end),
+        # Only text and message/rfc822 parts have body-fld-lines (RFC 3501 §9): a count over a multipart body or
+        # an attachment read its every byte for nothing (a 10 MB attachment: once for each enclosing part too).
+        lines=raw.count(b"\n", body_start, end) if message is not None or kind.lower() == "text" else 0,
         children=children,
         message=message,
     )
@@ -134,23 +136,42 @@ def _split_multipart(raw: bytes, start: int, end: int, boundary: bytes, budget: 
     blanks only (so a longer boundary sharing the prefix is not taken), except a close delimiter, which may carry
     trailing junk. With no close delimiter, the last part runs to the end.
     """
-    delimiter = re.compile(rb"^--" + re.escape(boundary) + rb"(--|[ \t\r]*(?:\n|\Z))", re.MULTILINE)
     regions: list[tuple[int, int]] = []
     part_start: int | None = None
     pos = start
     while True:
-        match = delimiter.search(raw, pos, end)
-        if match is None:
+        found = _next_delimiter(raw, pos, end, b"--" + boundary)
+        if found is None:
             break
-        hit = match.start()
+        hit, after, close = found
         if part_start is not None:
             regions.append((part_start, _before_line_break(raw, part_start, hit)))
-        if match.group(1) == b"--" or budget.parts + len(regions) >= MAX_PARTS:
+        if close or budget.parts + len(regions) >= MAX_PARTS:
             return regions
-        part_start = pos = match.end()
+        part_start = pos = after
     if part_start is not None:
         regions.append((part_start, end))
     return regions
+
+
+_DELIMITER_END = re.compile(rb"--|[ \t\r]*(?:\n|\Z)")
+
+
+def _next_delimiter(raw: bytes, pos: int, end: int, dash_boundary: bytes) -> tuple[int, int, bool] | None:
+    """The next delimiter line in `raw[pos:end]`: (its start, the offset after it, whether it closes).
+
+    The same lines as the regex `^--boundary(--|[ \\t\\r]*(\\n|\\Z))` in MULTILINE mode (a line start is offset 0 or
+    just after an LF), found with bytes.find and checked where found: the regex scanned about 200 MB/s, so a
+    message with a 4 MB attachment spent 20 ms finding its two delimiters."""
+    while True:
+        hit = raw.find(dash_boundary, pos, end)
+        if hit < 0:
+            return None
+        if hit == 0 or raw[hit - 1] == 0x0A:
+            tail = _DELIMITER_END.match(raw, hit + len(dash_boundary), end)
+            if tail is not None:
+                return hit, tail.end(), tail.group() == b"--"
+        pos = hit + 1
 
 
 def _before_line_break(raw: bytes, floor: int, pos: int) -> int:
