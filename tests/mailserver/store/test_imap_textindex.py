@@ -43,15 +43,19 @@ async def _indexed_ids(store: Store) -> list[int]:
         return [int(r[0]) for r in await conn.execute(query)]
 
 
+async def _check(store: Store, fts: str, *, with_content: bool) -> None:
+    """FTS5's own check of the table `fts` (it raises "database disk image is malformed"): the index is consistent
+    in itself, and with `with_content`, with every row of its content table."""
+    check = f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', :with_content)"  # noqa: S608 (our tables)
+    async with store.engine.begin() as conn:
+        await conn.execute(text(check), {"with_content": int(with_content)})
+
+
 async def _integrity(store: Store) -> None:
-    """FTS5's own checks (they raise "database disk image is malformed"): the index is consistent in itself, and,
-    once the indexer has caught up, with every row of the content table."""
-    check = "INSERT INTO fts_message_text(fts_message_text, rank) VALUES ('integrity-check', :with_content)"
-    async with store.engine.begin() as conn:
-        await conn.execute(text(check), {"with_content": 0})
+    """The text index is sound in itself, and, once the indexer has caught up, holds every row of the content."""
+    await _check(store, "fts_message_text", with_content=False)
     await store.mail.index_text()
-    async with store.engine.begin() as conn:
-        await conn.execute(text(check), {"with_content": 1})
+    await _check(store, "fts_message_text", with_content=True)
 
 
 async def test_search_finds_text_before_and_after_it_is_indexed(sqlite_store: Store) -> None:
@@ -139,10 +143,8 @@ async def test_search_fields_are_found_before_and_after_they_are_indexed(sqlite_
     assert await _search(view, inbox, FieldContains(TextField.SUBJECT, "compte rendu 4")) == [5]  # the tail
     # the index and the tail
     assert await _search(view, inbox, FieldContains(TextField.FROM, "claire.martin")) == [1, 2, 3, 4, 5]
-    check = "INSERT INTO fts_message_search(fts_message_search, rank) VALUES ('integrity-check', 1)"
     await store.mail.index_text()
-    async with store.engine.begin() as conn:
-        await conn.execute(text(check))  # every row once, none missing
+    await _check(store, "fts_message_search", with_content=True)  # every row once, none missing
     assert await scalar(store, fields) == 5
 
 
@@ -178,19 +180,15 @@ async def test_migration_0350_takes_the_rows_above_the_watermark_out_of_the_inde
             for statement in statements:
                 await conn.execute(text(statement))
 
-    check = "INSERT INTO fts_message_search(fts_message_search, rank) VALUES ('integrity-check', :with_content)"
     await run(migration.SQLITE_DOWN)  # as before 0350
     await fill(store, box.id, 2, start=2)  # indexed by the unconditional triggers, above the watermark
     await run(migration.SQLITE_UP)
-    async with store.engine.begin() as conn:
-        await conn.execute(text(check), {"with_content": 0})
+    await _check(store, "fts_message_search", with_content=False)
     assert await _search(view, inbox, FieldContains(TextField.SUBJECT, "compte rendu 3")) == [4]  # the tail
     await store.mail.index_text()
-    async with store.engine.begin() as conn:
-        await conn.execute(text(check), {"with_content": 1})
+    await _check(store, "fts_message_search", with_content=True)
     await fill(store, box.id, 1, start=4)
     await run(migration.SQLITE_DOWN)
-    async with store.engine.begin() as conn:
-        await conn.execute(text(check), {"with_content": 1})
+    await _check(store, "fts_message_search", with_content=True)
     await run(migration.SQLITE_UP)
     assert await _search(view, inbox, FieldContains(TextField.FROM, "claire.martin")) == [1, 2, 3, 4, 5]
