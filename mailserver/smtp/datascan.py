@@ -75,10 +75,10 @@ class DataScanner:
         # with a CRLF) holds no bare one exactly when it is its lines plus two octets a line (RFC 5321 §2.3.8).
         # One split serves this and the line lengths: 0.16 ms for 100 KB, against 0.26 ms for three counts and
         # a split on CRLF.
-        lines = data.splitlines()
-        if len(data) != sum(map(len, lines)) + 2 * len(lines):
+        lengths = list(map(len, data.splitlines()))
+        if len(data) != sum(lengths) + 2 * len(lengths):
             return DataResult("bare-line-ending", b"", size)
-        if len(data) > MAX_LINE and max(map(len, lines)) > MAX_LINE - 1:
+        if len(data) > MAX_LINE and max(lengths) > MAX_LINE - 1:
             return DataResult("line-too-long", b"", size)  # MAX_LINE - 2 octets of text, plus a stuffed dot
         # RFC 5321 §4.5.2: remove the transparency dots (every LF is in a CRLF by now).
         content = data.replace(b"\r\n.", b"\r\n")[2:] if _STUFFED.search(data) else data[2:]
