@@ -230,7 +230,7 @@ async def _message_rows_postgres(
     new = [(sha, i) for sha, i in first.items() if sha not in ids]
     if new:
         sealed = [batch[i].sealed for _, i in new]
-        messages = [batch[i].message for _, i in new]
+        stored = [batch[i].message for _, i in new]
         shas = [sha for sha, _ in new]
         rows = {
             "sha256": shas,
@@ -238,9 +238,9 @@ async def _message_rows_postgres(
             "key_id": [s.key_id for s in sealed],
             "data": [s.data for s in sealed],
             "message_sha256": shas,
-            "message_size": [len(m.raw) for m in messages],
-            "message_id_header": [m.message_id_header or None for m in messages],
-            "summary": [m.summary_json for m in messages],
+            "message_size": [len(m.raw) for m in stored],
+            "message_id_header": [m.message_id_header or None for m in stored],
+            "summary": [m.summary_json for m in stored],
             "created_at": [now] * len(new),
         }
         for message_id, sha in await _fetch(conn, _PG_BLOBS_AND_MESSAGES, rows):
