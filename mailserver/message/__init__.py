@@ -17,6 +17,7 @@ from mailserver.message.addresses import (
 )
 from mailserver.message.attachments import Attachment, list_attachments
 from mailserver.message.bodystructure import body, bodystructure
+from mailserver.message.bodytext import MAX_TEXT_CHARS, readable_text
 from mailserver.message.envelope import envelope
 from mailserver.message.imapsyntax import astring, literal, nstring, quote_or_literal
 from mailserver.message.mime import MimePart, parse_mime
@@ -28,6 +29,7 @@ from mailserver.message.summaryjson import UnreadableSummary, from_json, to_json
 from mailserver.message.trace import received_header
 
 __all__ = [
+    "MAX_TEXT_CHARS",
     "Address",
     "Attachment",
     "BadSection",
@@ -55,6 +57,7 @@ __all__ = [
     "part_map",
     "partial",
     "quote_or_literal",
+    "readable_text",
     "received_header",
     "section_bytes",
     "split_message",

@@ -13,8 +13,9 @@ import re
 
 from mailserver.message.contentfields import param
 from mailserver.message.encodedwords import decode_charset
-from mailserver.message.mime import MimePart
+from mailserver.message.mime import MimePart, parse_mime
 
+MAX_TEXT_CHARS = 100_000  # readable text kept per message for full-text search
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _NOT_B64 = bytes(sorted(set(range(256)) - set(_B64_ALPHABET)))
 _HTML_DROP = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
@@ -67,6 +68,11 @@ def decoded_size(raw: bytes, part: MimePart) -> int:
 
 def is_attachment_disposition(part: MimePart) -> bool:
     return part.disposition is not None and part.disposition[0].lower() == "attachment"
+
+
+def readable_text(raw: bytes, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """`plain_text` of a message not parsed yet (the store's text indexer, after the delivery commit)."""
+    return plain_text(raw, parse_mime(raw), max_chars)
 
 
 def plain_text(raw: bytes, tree: MimePart, max_chars: int) -> str:

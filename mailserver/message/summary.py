@@ -1,8 +1,9 @@
 """MessageSummary: everything IMAP and webmail ask about a message, computed once at delivery (DESIGN.md §5).
 
 Owns the single parse of a delivered message into size, ENVELOPE, BODYSTRUCTURE, BODY, the part map that serves
-BODY[section] from the blob, the SEARCH header fields, a bounded plain text for full-text indexing and the
-attachment list, and its JSON form for the store. Never raises on message content; never does I/O.
+BODY[section] from the blob, the SEARCH header fields and the attachment list, and its JSON form for the store.
+The readable text for full-text search is not part of it: the store's text indexer extracts it after the commit
+(`bodytext.readable_text`). Never raises on message content; never does I/O.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from datetime import datetime
 
 from mailserver.message.attachments import Attachment, list_attachments
 from mailserver.message.bodystructure import body, bodystructure
-from mailserver.message.bodytext import plain_text
 from mailserver.message.envelope import envelope
 from mailserver.message.mime import parse_mime
 from mailserver.message.partmap import PartMap, part_map
 from mailserver.message.searchfields import search_fields
-
-DEFAULT_MAX_TEXT_CHARS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +37,10 @@ class MessageSummary:
     message_id: str | None
     in_reply_to: str | None
     references: tuple[str, ...]
-    text: str  # plain text of the readable bodies, bounded, for full-text search
     attachments: tuple[Attachment, ...]
 
 
-def summarise(raw: bytes, *, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS) -> MessageSummary:
+def summarise(raw: bytes) -> MessageSummary:
     """Parse `raw` once and compute its summary. Never raises on malformed content."""
     tree = parse_mime(raw)
     fields = search_fields(raw, 0, tree.body_start)
@@ -62,6 +59,5 @@ def summarise(raw: bytes, *, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS) -> Me
         message_id=fields.message_id,
         in_reply_to=fields.in_reply_to,
         references=fields.references,
-        text=plain_text(raw, tree, max_text_chars),
         attachments=list_attachments(raw, tree),
     )

@@ -69,7 +69,6 @@ def from_json(text: str) -> MessageSummary:
             message_id=_opt(doc["message_id"]),
             in_reply_to=_opt(doc["in_reply_to"]),
             references=tuple(_str(r) for r in doc["references"]),
-            text=_str(doc.get("text", "")),  # no longer stored (summaries before 2026-11-26 have it)
             attachments=tuple(
                 Attachment(_str(p), _opt(f), _str(c), _int(s), _opt(d), _opt(i))
                 for p, f, c, s, d, i in doc["attachments"]

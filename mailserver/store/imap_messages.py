@@ -12,7 +12,6 @@ Summaries in the cache carry no indexed text (FETCH never needs it). Never write
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, datetime
@@ -153,11 +152,10 @@ class MessageReader:
         return await self._mail.read_messages(message_ids)
 
     def _remember(self, message_id: int, summary: MessageSummary) -> MessageSummary:
-        light = dataclasses.replace(summary, text="")
-        self._cache[message_id] = light
+        self._cache[message_id] = summary
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        return light
+        return summary
 
 
 def _runs(uids: Sequence[int]) -> list[tuple[int, int]]:

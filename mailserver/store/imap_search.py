@@ -1,7 +1,9 @@
 """SEARCH, SORT and THREAD data for one folder, from the search rows written at delivery.
 
 Owns running the translated criteria (`imap_search_sql`) as one query per call, re-checking candidates in Python
-when the SQL was only a superset (`imap_search_check`), SORT's order in SQL (RFC 5256 §3: each key compared as
+when the SQL was only a superset (`imap_search_check`; a candidate the SQL is sure of is kept as it is), giving
+that check the body text of the messages whose text the indexer has not extracted yet (read from their blobs,
+`MailStore.search_texts`), SORT's order in SQL (RFC 5256 §3: each key compared as
 RFC 5256 says, ties broken by UID, REVERSE on a key only) and the per-message data THREAD=REFERENCES and
 ORDEREDSUBJECT need (the threading itself is the IMAP layer's). INTERNALDATE days are taken in `timezone`.
 `max_uid` limits results to the messages the session already knows. Never writes.
@@ -11,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mailserver.store.imap_criteria import Criterion, SortBy, SortKey
+from mailserver.store.imap_criteria import And, Criterion, Not, Or, SortBy, SortKey, TextContains
 from mailserver.store.imap_index import TEXT_COLUMNS
 from mailserver.store.imap_messages import utc
 from mailserver.store.imap_records import SearchResult, ThreadRow
@@ -28,11 +30,17 @@ from mailserver.store.schema import folder_messages, messages
 
 _BASE = (folder_messages.c.uid, folder_messages.c.modseq)
 _CHECK_BASE = (folder_messages.c.flags, folder_messages.c.internal_date, messages.c.size)
+# Any text not extracted yet? Written as the partial index of pending ids is (migrations 0330, 0360), to use it.
+_UNEXTRACTED = text("SELECT 1 FROM message_text WHERE pending LIMIT 1")
+_PENDING_ROW = (folder_messages.c.message_id.label("text_message_id"), message_text.c.pending.label("text_pending"))
+
+Texts = Callable[[Collection[int]], Awaitable[dict[int, str]]]  # message ids -> body text (`search_texts`)
 
 
 class Searcher:
-    def __init__(self, engine: AsyncEngine, *, timezone: dt.tzinfo = dt.UTC) -> None:
+    def __init__(self, engine: AsyncEngine, texts: Texts, *, timezone: dt.tzinfo = dt.UTC) -> None:
         self._engine = engine
+        self._texts = texts
         self._timezone = timezone
 
     async def search(self, folder_id: int, criterion: Criterion, *, max_uid: int | None = None) -> SearchResult:
@@ -98,36 +106,74 @@ class Searcher:
         order: list[ColumnElement[Any]] | None,
     ) -> Sequence[Sequence[Any]]:
         """Matching rows as tuples: uid, modseq, then the `extra` columns."""
-        plan = Translation(self._engine.dialect.name, self._timezone)
-        where = plan.clause(criterion)
-        columns: list[ColumnElement[Any]] = [*_BASE, *extra]
-        if not plan.exact:
-            columns += [*_CHECK_BASE, *(_search_column(name) for name in sorted(plan.check_columns))]
-        query: Select[Any] = select(*columns).select_from(folder_messages)
-        if plan.needs_messages or not plan.exact or any(_uses(c, "messages") for c in [*extra, *(order or [])]):
-            query = query.join(messages, messages.c.id == folder_messages.c.message_id)
-        if plan.needs_search or not plan.exact or extra or order:
-            query = query.outerjoin(message_search, message_search.c.message_id == folder_messages.c.message_id)
-        if plan.needs_text or (not plan.exact and plan.check_columns & set(TEXT_COLUMNS)):
-            query = query.outerjoin(message_text, message_text.c.message_id == folder_messages.c.message_id)
-        query = query.where(folder_messages.c.folder_id == folder_id).where(where)
-        if max_uid is not None:
-            query = query.where(folder_messages.c.uid <= max_uid)
-        query = query.order_by(*(order or []), folder_messages.c.uid)
         async with self._engine.connect() as conn:
+            if self._engine.dialect.name == "postgresql":  # the pending test and the query: one snapshot
+                await conn.execution_options(isolation_level="REPEATABLE READ")
+            unextracted = _tests_body(criterion) and (await conn.execute(_UNEXTRACTED)).first() is not None
+            plan = Translation(self._engine.dialect.name, self._timezone, unextracted)
+            where = plan.clause(criterion)
+            columns: list[ColumnElement[Any]] = [*_BASE, *extra]
+            if plan.sure is not None:
+                sure = plan.sure.label("sure")
+                columns += [
+                    sure,
+                    *_CHECK_BASE,
+                    *(self._check_column(name, sure) for name in sorted(plan.check_columns)),
+                ]
+                if unextracted:
+                    columns += _PENDING_ROW
+            query: Select[Any] = select(*columns).select_from(folder_messages)
+            if plan.needs_messages or not plan.exact or any(_uses(c, "messages") for c in [*extra, *(order or [])]):
+                query = query.join(messages, messages.c.id == folder_messages.c.message_id)
+            if plan.needs_search or not plan.exact or extra or order:
+                query = query.outerjoin(message_search, message_search.c.message_id == folder_messages.c.message_id)
+            if plan.needs_text or (not plan.exact and plan.check_columns & set(TEXT_COLUMNS)):
+                query = query.outerjoin(message_text, message_text.c.message_id == folder_messages.c.message_id)
+            query = query.where(folder_messages.c.folder_id == folder_id).where(where)
+            if max_uid is not None:
+                query = query.where(folder_messages.c.uid <= max_uid)
+            query = query.order_by(*(order or []), folder_messages.c.uid)
             result = await conn.execute(query)
             keys = list(result.keys())
             rows: Sequence[Sequence[Any]] = result.all()
         if plan.exact:
             return rows
+        return await self._recheck(criterion, keys, rows)
+
+    @staticmethod
+    def _check_column(name: str, sure: ColumnElement[bool]) -> ColumnElement[Any]:
+        """A column the re-check reads; big texts only for the rows the SQL is not sure of."""
+        column = _search_column(name)
+        return case((sure, None), else_=column).label(name) if name in TEXT_COLUMNS else column
+
+    async def _recheck(self, criterion: Criterion, keys: list[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """The candidate rows that satisfy `criterion`, tested in Python where the SQL was not sure."""
+        unsure = [dict(zip(keys, row, strict=True)) for row in rows]
+        pending = [v["text_message_id"] for v in unsure if not v["sure"] and v.get("text_pending")]
+        texts = await self._texts(pending) if pending else {}
         check = compile_check(criterion, self._timezone)
         kept = []
-        for row in rows:
-            values = dict(zip(keys, row, strict=True))
+        for row, values in zip(rows, unsure, strict=True):
+            if values["sure"]:
+                kept.append(row)
+                continue
             values["internal_date"] = utc(values["internal_date"])
+            if values.get("text_pending"):
+                values["body_text"] = texts.get(values["text_message_id"], "")
             if check(values):
                 kept.append(row)
         return kept
+
+
+def _tests_body(node: Criterion) -> bool:
+    """Whether `node` tests the body text anywhere (BODY or TEXT with a needle)."""
+    if isinstance(node, TextContains):
+        return bool(node.value)
+    if isinstance(node, Not):
+        return _tests_body(node.criterion)
+    if isinstance(node, Or):
+        return _tests_body(node.left) or _tests_body(node.right)
+    return isinstance(node, And) and any(_tests_body(c) for c in node.criteria)
 
 
 def _search_column(name: str) -> ColumnElement[Any]:

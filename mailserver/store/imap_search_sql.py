@@ -78,71 +78,93 @@ def body_needle(value: str) -> str:
     return _BLANKS.sub(" ", fold(value))
 
 
+Bounds = tuple[ColumnElement[bool], ColumnElement[bool] | None]  # (superset, subset); subset None: exact
+
+
 @dataclass
 class Translation:
-    """What a criterion needs: the joins, and the columns a Python re-check would read."""
+    """What a criterion needs: the joins, and the columns a Python re-check would read.
+
+    Each part translates to two clauses: a superset of the messages that satisfy it (the WHERE clause) and a
+    subset (`sure`: those need no re-check); where the SQL is exact, the two are one. NOT swaps them. With
+    `unextracted`, the store holds text rows whose body text the indexer has not extracted yet (`pending`): a
+    body test is then only sure of the other rows, and the pending ones are candidates (re-checked against the
+    text of their blobs, `imap_search`)."""
 
     dialect: str
     timezone: dt.tzinfo
+    unextracted: bool = False
     needs_messages: bool = False
     needs_search: bool = False
     needs_text: bool = False
     exact: bool = True
+    sure: ColumnElement[bool] | None = None  # the subset, when not exact
     check_columns: set[str] = field(default_factory=set)
 
     def clause(self, criterion: Criterion) -> ColumnElement[bool]:
-        sql, exact = self._translate(criterion)
-        self.exact = self.exact and exact
-        return sql
+        upper, lower = self._translate(criterion)
+        if lower is not None:
+            self.exact = False
+            self.sure = lower
+        return upper
 
-    def _translate(self, node: Criterion) -> tuple[ColumnElement[bool], bool]:
+    def _translate(self, node: Criterion) -> Bounds:
         self.check_columns.update(_columns_of(node))
+        if isinstance(node, Not):
+            upper, lower = self._translate(node.criterion)
+            return (not_(upper), None) if lower is None else (not_(lower), not_(upper))
+        if isinstance(node, Or | And):
+            parts = [self._translate(c) for c in ((node.left, node.right) if isinstance(node, Or) else node.criteria)]
+            join = or_ if isinstance(node, Or) else and_
+            base = (false(),) if isinstance(node, Or) else (true(),)
+            upper = join(*base, *(u for u, _ in parts))
+            if all(lower is None for _, lower in parts):
+                return upper, None
+            return upper, join(*base, *(u if lower is None else lower for u, lower in parts))
+        return self._leaf(node)
+
+    def _leaf(self, node: Criterion) -> Bounds:
         if isinstance(node, All):
-            return true(), True
+            return true(), None
         if isinstance(node, HasFlag):
             spaced = func.lower(" " + folder_messages.c.flags + " ")
             found = self._probe(spaced, f" {node.flag.lower()} ")
-            return (found if node.present else not_(found)), True
+            return (found if node.present else not_(found)), None
         if isinstance(node, FieldContains):
-            return self._contains(message_search.c[node.field.value], fold(node.value)), True
+            return self._contains(message_search.c[node.field.value], fold(node.value)), None
         if isinstance(node, HeaderContains):
             name = self._contains(message_text.c.header_text, f"\n{node.name.lower()}:")
             if not node.value:
-                return name, False
-            return and_(name, self._contains(message_text.c.header_text, fold(node.value))), False
+                return name, false()
+            return and_(name, self._contains(message_text.c.header_text, fold(node.value))), false()
         if isinstance(node, TextContains):
-            body = self._contains(message_text.c.body_text, body_needle(node.value))
-            if not node.include_header:
-                return body, True
-            return or_(body, self._contains(message_text.c.header_text, fold(node.value))), True
+            needle = body_needle(node.value)
+            body = self._contains(message_text.c.body_text, needle)
+            unsure = bool(needle) and self.unextracted  # a pending row's body text is empty: it may hold the needle
+            upper = or_(body, message_text.c.pending.is_(True)) if unsure else body
+            if node.include_header:
+                header = self._contains(message_text.c.header_text, fold(node.value))
+                upper, body = or_(upper, header), or_(body, header)
+            return upper, (body if unsure else None)
         if isinstance(node, DateIs):
-            return self._date(node), True
+            return self._date(node), None
         if isinstance(node, SizeIs):
             self.needs_messages = True
             size = messages.c.size
-            return (size > node.octets if node.larger else size < node.octets), True
+            return (size > node.octets if node.larger else size < node.octets), None
         if isinstance(node, UidIn):
             return self._uids(normalised(node.ranges))
-        if isinstance(node, ModSeqAtLeast):
-            return folder_messages.c.modseq >= node.modseq, True  # RFC 7162 §3.1.5: "equal to or greater"
-        if isinstance(node, Not):
-            inner, exact = self._translate(node.criterion)
-            return (not_(inner), True) if exact else (true(), False)
-        if isinstance(node, Or):
-            (left, le), (right, re_) = self._translate(node.left), self._translate(node.right)
-            return or_(left, right), le and re_
-        assert isinstance(node, And)
-        parts = [self._translate(c) for c in node.criteria]
-        return and_(true(), *(p for p, _ in parts)), all(e for _, e in parts)
+        assert isinstance(node, ModSeqAtLeast)
+        return folder_messages.c.modseq >= node.modseq, None  # RFC 7162 §3.1.5: "equal to or greater"
 
-    def _uids(self, ranges: list[tuple[int, int]]) -> tuple[ColumnElement[bool], bool]:
+    def _uids(self, ranges: list[tuple[int, int]]) -> Bounds:
         """UIDs in `ranges`: exact unless there are very many separate runs (then bounded, re-checked)."""
         uid = folder_messages.c.uid
         if not ranges:
-            return false(), True
+            return false(), None
         runs = [(first, last) for first, last in ranges if first != last]
         if len(runs) > MAX_TERMS:
-            return uid.between(ranges[0][0], ranges[-1][1]), False
+            return uid.between(ranges[0][0], ranges[-1][1]), false()
         singles = [first for first, last in ranges if first == last]
         parts: list[ColumnElement[bool]] = [uid.between(first, last) for first, last in runs]
         if len(singles) > MAX_SINGLES:  # one parameter however many: a JSON text or an array
@@ -153,7 +175,7 @@ class Translation:
                 parts.append(uid.in_(select(listed.c.value)))
         elif singles:
             parts.append(uid.in_(singles))
-        return or_(*parts), True
+        return or_(*parts), None
 
     def _probe(self, haystack: ColumnElement[str], needle: str) -> ColumnElement[bool]:
         found: ColumnElement[bool] = (

@@ -47,7 +47,7 @@ class ImapView:
         self.flags = FlagWriter(engine, publish)
         self.copier = MessageCopier(engine, store.mail, self.directory, publish)
         self.changes = ChangeReader(engine, self.reads)
-        self.search = Searcher(engine, timezone=timezone)
+        self.search = Searcher(engine, store.mail.search_texts, timezone=timezone)
         self.feed = ChangeFeed(engine, store.mail, poll_interval=poll_interval, reads=self.reads)
         self.gc = GarbageCollector(engine, clock, grace=gc_grace)
 

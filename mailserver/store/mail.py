@@ -23,9 +23,9 @@ from mailserver.errors import NotFound
 from mailserver.message import MessageSummary, to_json
 from mailserver.store.batch_writer import BatchWriter
 from mailserver.store.blobs import BlobCipher, SealedBlob
-from mailserver.store.imap_index import SearchRow, search_row, split_row
+from mailserver.store.imap_index import SearchRow, search_row, search_text, split_row
 from mailserver.store.imap_schema import message_search, message_text
-from mailserver.store.imap_textindex import QUIET, TextIndexer, index_chunk, index_chunk_postgres
+from mailserver.store.imap_textindex import QUIET, TextIndexer, extracted, index_chunk, index_chunk_postgres
 from mailserver.store.mail_postgres import commit_postgres
 from mailserver.store.prepared import Runner, runner
 from mailserver.store.records import Delivered, Folder
@@ -167,7 +167,10 @@ class MailStore:
             await self._indexer.drain()
 
     async def _index_chunk(self, budget: int) -> tuple[int, int]:
-        return await self._batches.run(lambda conn: self._chunk(conn, budget), durable=False)
+        return await self._batches.run(lambda conn: self._chunk(conn, budget, self._search_text), durable=False)
+
+    def _search_text(self, data: bytes, sha256: bytes) -> str:
+        return search_text(self._cipher.open(data, sha256))
 
     def _delivering(self) -> bool:
         recent = asyncio.get_running_loop().time() - self._last_submit < QUIET
@@ -207,7 +210,7 @@ class MailStore:
         job.future = loop.create_future()
         self._last_submit = loop.time()
         if self._indexer is not None:
-            self._indexer.delivered(len(job.search.header_text) + len(job.search.body_text))
+            self._indexer.delivered(len(message.raw))
         self._pending.append(job)
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
@@ -358,6 +361,17 @@ class MailStore:
     async def read_messages(self, message_ids: Collection[int]) -> dict[int, bytes]:
         """The bytes of several messages, a few queries for all, each verified against its hash (IntegrityError
         if tampered). Ids that name no message are absent from the result."""
+        found = await self._sealed(message_ids)
+
+        def open_all() -> dict[int, bytes]:
+            return {mid: self._cipher.open(data, digest) for mid, (data, digest) in found.items()}
+
+        if sum(len(data) for data, _ in found.values()) > OPEN_INLINE_BYTES:
+            return await asyncio.to_thread(open_all)  # never stall the event loop on big bodies
+        return open_all()
+
+    async def _sealed(self, message_ids: Collection[int]) -> dict[int, tuple[bytes, bytes]]:
+        """The sealed blob (data, content hash) of each message id that names a message."""
         wanted = list(dict.fromkeys(message_ids))
         found: dict[int, tuple[bytes, bytes]] = {}
         async with self._engine.connect() as conn:
@@ -368,13 +382,19 @@ class MailStore:
                     .where(messages.c.id.in_(wanted[start : start + READ_BATCH]))
                 )
                 found.update((r.id, (r.data, r.sha256)) for r in rows)
+        return found
 
-        def open_all() -> dict[int, bytes]:
-            return {mid: self._cipher.open(data, digest) for mid, (data, digest) in found.items()}
+    async def search_texts(self, message_ids: Collection[int]) -> dict[int, str]:
+        """The body text SEARCH tests, for messages whose text the indexer has not extracted yet: from their
+        blobs, as the indexer will (a blob that cannot be opened gives an empty text, logged)."""
+        found = await self._sealed(message_ids)
+
+        def extract() -> dict[int, str]:
+            return {mid: extracted(self._search_text, mid, data, sha) for mid, (data, sha) in found.items()}
 
         if sum(len(data) for data, _ in found.values()) > OPEN_INLINE_BYTES:
-            return await asyncio.to_thread(open_all)  # never stall the event loop on big bodies
-        return open_all()
+            return await asyncio.to_thread(extract)  # never stall the event loop on big bodies
+        return extract()
 
     async def folder_uids(self, folder_id: int) -> list[tuple[int, int]]:
         """(uid, message_id) of a folder in UID order."""

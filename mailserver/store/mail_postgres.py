@@ -119,7 +119,8 @@ _PG_BLOBS_AND_MESSAGES = _sql(
     "RETURNING id, blob_id) "
     "SELECT m.id, b.sha256 FROM m JOIN b ON b.id = m.blob_id"
 )
-# Pending: outside the text's GIN indexes until the background indexer reaches it (imap_textindex).
+# Pending: no body text yet and outside the text's GIN indexes, until the background indexer reaches it
+# (imap_textindex).
 _PG_TEXT_COLUMNS = ("message_id", "header_text", "body_text", "pending")
 _PG_SEARCH_AND_TEXT = _sql(
     f"WITH s AS ({_pg_insert(message_search, tuple(c.name for c in message_search.c))}) "
@@ -255,8 +256,7 @@ async def _message_rows_postgres(
             _PG_SEARCH_AND_TEXT,
             {
                 **_columns([f for f, _ in split], tuple(c.name for c in message_search.c)),
-                **_columns(texts, _PG_TEXT_COLUMNS[:3]),  # the same message ids, in the same order
-                "pending": [True] * len(texts),
+                **_columns(texts, _PG_TEXT_COLUMNS),  # the same message ids, in the same order
             },
         )
     return ids

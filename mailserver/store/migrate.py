@@ -44,6 +44,16 @@ async def upgrade(engine: AsyncEngine, extra_locations: Sequence[Path] = ()) -> 
         await conn.run_sync(run)
 
 
+async def downgrade(engine: AsyncEngine, revision: str, extra_locations: Sequence[Path] = ()) -> None:
+    """Take the schema back to `revision` (a rollback), in one transaction: a refused step changes nothing."""
+
+    def run(conn: Connection) -> None:
+        command.downgrade(_config(conn, extra_locations), revision)
+
+    async with writer(engine).begin() as conn:
+        await conn.run_sync(run)
+
+
 async def pending(engine: AsyncEngine, extra_locations: Sequence[Path] = ()) -> list[str]:
     """Revisions not yet applied (empty when the schema is current)."""
 

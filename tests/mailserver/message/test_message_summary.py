@@ -1,9 +1,10 @@
-"""MessageSummary: SEARCH fields, indexable text, attachments, JSON round trip, and a real XDM message."""
+"""MessageSummary: SEARCH fields, attachments, JSON round trip, and a real XDM message; the readable text the
+store indexes after the commit (`readable_text`)."""
 
 from __future__ import annotations
 
 import base64
-import dataclasses
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -17,6 +18,7 @@ from mailserver.message import (
     Attachment,
     UnreadableSummary,
     from_json,
+    readable_text,
     section_bytes,
     summarise,
     to_json,
@@ -57,8 +59,8 @@ def test_unparsable_or_zoneless_dates() -> None:
 
 
 def test_text_prefers_plain_alternative_and_decodes_charsets() -> None:
-    assert summarise(samples.ALTERNATIVE).text == "Résumé du séjour"
-    assert summarise(samples.PLAIN).text == "Bonjour, le patient est sorti ce matin."
+    assert readable_text(samples.ALTERNATIVE) == "Résumé du séjour"
+    assert readable_text(samples.PLAIN) == "Bonjour, le patient est sorti ce matin."
 
 
 def test_html_only_message_is_stripped_to_text() -> None:
@@ -67,17 +69,18 @@ def test_html_only_message_is_stripped_to_text() -> None:
         "<html><head><title>t</title><script>var x=1;</script></head>"
         "<body><p>Bonjour&nbsp;<b>docteur</b></p><!-- hidden --></body></html>\n"
     )
-    assert summarise(raw).text == "Bonjour docteur"  # entities decoded, blanks (NBSP too) collapsed
+    assert readable_text(raw) == "Bonjour docteur"  # entities decoded, blanks (NBSP too) collapsed
 
 
 def test_text_is_bounded_and_attachments_are_not_indexed() -> None:
     raw = samples.crlf("Content-Type: text/plain\n\n" + "mot " * 10_000 + "\n")
-    assert len(summarise(raw, max_text_chars=100).text) == 100
-    assert summarise(samples.RFC2231).text == ""
+    assert len(readable_text(raw, 100)) == 100
+    assert len(readable_text(raw)) == 40_000 - 1  # the default bound is larger: "mot mot ... mot"
+    assert readable_text(samples.RFC2231) == ""
 
 
 def test_nested_message_text_is_indexed() -> None:
-    assert summarise(samples.NESTED).text == "See below. Original text."
+    assert readable_text(samples.NESTED) == "See below. Original text."
 
 
 def test_attachment_list_names_parts_types_and_decoded_sizes() -> None:
@@ -96,12 +99,18 @@ def test_forwarded_message_is_an_attachment_and_its_parts_are_not_listed() -> No
     assert summarise(samples.NESTED).attachments == (Attachment("2", None, "message/rfc822", 354, None, None),)
 
 
-def test_json_round_trip_keeps_everything_but_the_body_text() -> None:
-    """The body text goes to the search index, not into the stored summary (it doubled the stored size)."""
+def test_json_round_trip_keeps_everything() -> None:
     for raw in samples.ALL.values():
         summary = summarise(raw)
-        assert from_json(to_json(summary)) == dataclasses.replace(summary, text="")
-        assert summary.text == "" or summary.text not in to_json(summary)
+        assert from_json(to_json(summary)) == summary
+
+
+def test_summaries_stored_with_a_body_text_still_read() -> None:
+    """Summaries written before 2026-11-26 carry a "text" member; it is ignored."""
+    summary = summarise(samples.PLAIN)
+    doc = json.loads(to_json(summary))
+    doc["text"] = "bonjour"
+    assert from_json(json.dumps(doc)) == summary
 
 
 @pytest.mark.parametrize("text", ["", "[]", '{"v": 99}', '{"v": 1}', "not json"])

@@ -1,10 +1,12 @@
 """The deferred trigram index of message text (SQLite): SEARCH is exact before, during and after indexing, the
-watermark only moves over indexed rows, and deleting unindexed text never corrupts the FTS5 index."""
+watermark only moves over indexed rows, and deleting unindexed text never corrupts the FTS5 index. On both
+backends: the body text is extracted from the blob after the commit."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -14,7 +16,7 @@ from sqlalchemy import text
 
 from mailserver import store as store_package
 from mailserver.store import Store
-from mailserver.store.imap_criteria import FieldContains, TextField
+from mailserver.store.imap_criteria import FieldContains, Not, TextContains, TextField
 from mailserver.store.imapview import ImapView
 from tests.mailserver.store.imap_corpus import (
     expunge_half_indexed,
@@ -104,8 +106,11 @@ async def test_deleting_indexed_and_unindexed_text_keeps_the_index_sound(sqlite_
     assert await _indexed_ids(store) == []
 
 
-async def test_text_written_below_the_watermark_is_indexed_at_once(sqlite_store: Store) -> None:
-    """A search row added later for an old message (stored earlier without one) goes into the index by trigger."""
+async def test_text_written_below_the_watermark_is_found_at_once_and_indexed_once_extracted(
+    sqlite_store: Store,
+) -> None:
+    """A search row added later for an old message (stored earlier without one) goes into the index by trigger,
+    with an empty body; SEARCH reads its body from the blob until the indexer extracts it, which re-indexes it."""
     store, view = sqlite_store, ImapView(sqlite_store)
     box = await mailbox(store)
     other = await mailbox(store, "dr.autre@example.test")
@@ -120,8 +125,14 @@ async def test_text_written_below_the_watermark_is_indexed_at_once(sqlite_store:
     assert len(await _indexed_ids(store)) == 2
     # The same bytes to another mailbox: the message stored earlier gets its search row again, below the watermark.
     await store.mail.deliver(new_message(message_bytes(0)), [other.id])
+    assert await scalar(store, f"SELECT pending FROM message_text WHERE message_id = {first}") == 1  # noqa: S608
+    assert len(await _indexed_ids(store)) == 2
+    assert await search_text(view, await inbox_id(view, other.id), "patient numéro 0") == [1]  # from the blob
+    await _check(store, "fts_message_text", with_content=True)  # the index holds the row as it is: empty body
+    await store.mail.index_text()
+    assert await scalar(store, f"SELECT pending FROM message_text WHERE message_id = {first}") == 0  # noqa: S608
     assert len(await _indexed_ids(store)) == 3
-    assert await search_text(view, await inbox_id(view, other.id), "patient numéro 0") == [1]
+    assert await search_text(view, await inbox_id(view, other.id), "patient numéro 0") == [1]  # from the index
     await _integrity(store)
 
 
@@ -192,3 +203,38 @@ async def test_migration_0350_takes_the_rows_above_the_watermark_out_of_the_inde
     await _check(store, "fts_message_search", with_content=True)
     await run(migration.SQLITE_UP)
     assert await _search(view, inbox, FieldContains(TextField.FROM, "claire.martin")) == [1, 2, 3, 4, 5]
+
+
+async def test_body_text_is_extracted_after_the_commit_and_read_from_the_blob_until_then(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Both backends: a delivery writes its text row pending, without body text; SEARCH reads a pending body from
+    the blob; the indexer extracts and stores it. A blob that cannot be opened gets an empty text and a log line
+    that names the message, never its content; the other messages are not held up by it."""
+    view = ImapView(store)
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 3)
+    assert await scalar(store, "SELECT count(*) FROM message_text WHERE pending AND body_text = ''") == 3
+    assert await search_text(view, inbox, "patient numéro 1") == [2]
+    assert (await view.search.search(inbox, Not(TextContains("numéro 1")))).uids.tolist() == [1, 3]
+    (_, first), _, (_, third) = await store.mail.folder_uids(inbox)
+    async with store.engine.begin() as conn:  # another message's sealed bytes: they fail the content hash
+        await conn.execute(
+            text(
+                "UPDATE blobs SET data = (SELECT b.data FROM blobs b JOIN messages m ON m.blob_id = b.id "
+                "WHERE m.id = :first) WHERE id = (SELECT blob_id FROM messages WHERE id = :third)"
+            ),
+            {"first": first, "third": third},
+        )
+    caplog.set_level(logging.ERROR, logger="caducee.store")
+    assert await search_text(view, inbox, "numéro 2") == []  # the tampered message cannot be read
+    await store.mail.index_text()
+    assert await scalar(store, "SELECT count(*) FROM message_text WHERE pending") == 0
+    assert await scalar(store, "SELECT count(*) FROM message_text WHERE body_text LIKE '%numéro 1 est%'") == 1
+    assert await scalar(store, f"SELECT length(body_text) FROM message_text WHERE message_id = {third}") == 0  # noqa: S608
+    assert await search_text(view, inbox, "patient numéro 1") == [2]
+    assert (await view.search.search(inbox, Not(TextContains("numéro 1")))).uids.tolist() == [1, 3]
+    assert f"message {third}: its text cannot be extracted" in caplog.text
+    assert "numéro" not in caplog.text and "patient" not in caplog.text
