@@ -1,17 +1,22 @@
 """Translating store search criteria to SQL over a folder's rows, exactly where SQL can say it.
 
 Owns the WHERE clause of SEARCH, SORT and THREAD. Every leaf is two-valued (never NULL, so NOT is sound), and
-each translation says whether it is exact. Text tests are substring tests on casefolded text (see `imap_schema`):
+each translation is a superset and a subset of the answer, one clause where it is exact. Text tests are substring
+tests on casefolded text (see `imap_schema`):
 - SQLite: a needle of 3 characters or more goes through the FTS5 trigram index (a phrase query there is an exact
   substring test); shorter needles use instr() on the column (also exact, without the index). Message text and
   search fields the deferred indexer has not reached yet (ids above its watermark, `imap_textindex`) are tested
   with instr();
 - PostgreSQL: `LIKE '%needle%'` on the column (exact; the pg_trgm GIN index serves it when the planner wants).
-  Message text still `pending` (not yet in the partial GIN indexes, `imap_textindex`) is tested apart, as exactly;
+  Header text still `pending` (not yet in the partial GIN indexes, `imap_textindex`) is tested apart, as exactly;
+- both: a `pending` row has no body text yet (the indexer extracts it after the commit), so a body test is a
+  superset (the pending rows may match) and a subset (the matches among the others); `imap_search` re-checks the
+  pending candidates against the text of their blobs;
 HEADER name value cannot be exact here (the value must lie in that field's line): SQL keeps a superset (both the
-name and the value occur in the header text) and `imap_search_check` re-tests the candidates. So do UID sets of
-more than a few hundred separate runs (a bounding range here); many single UIDs
-go as one JSON or array parameter. Inexact parts under NOT become TRUE, so the result is always a superset.
+name and the value occur in the header text; an empty subset) and `imap_search_check` re-tests the candidates. So
+do UID sets of more than a few hundred separate runs (a bounding range here); many single UIDs go as one JSON or
+array parameter. NOT swaps superset and subset, so the WHERE clause is always a superset and the rows the subset
+holds need no re-check.
 Never runs a query.
 """
 
