@@ -3,7 +3,8 @@
 Owns process start-up and shutdown. Twisted's asyncio reactor is installed before anything imports
 `twisted.internet.reactor`, so the LDAP view and our asyncio servers share one loop (DESIGN.md §4).
 Protocol listeners register a starter in `LISTENERS`; each returns the servers it started. Background jobs (the
-outbound queue runner) register in `BACKGROUND`: each runs until the stop event is set.
+outbound queue runner, the text indexer, the garbage collector) register in `BACKGROUND`: each runs until the
+stop event is set.
 `serve --workers N` runs N processes, each binding the same addresses with SO_REUSEPORT.
 """
 
@@ -26,8 +27,9 @@ from mailserver.config import Settings, resolve_path
 from mailserver.imap import listeners as imap_listeners
 from mailserver.queue.service import QueueService, build_queue
 from mailserver.smtp import listeners as smtp_listeners
-from mailserver.store import Store
+from mailserver.store import Store, utcnow
 from mailserver.store import migrate as store_migrate
+from mailserver.store.imap_gc import GarbageCollector, collect_periodically
 
 log = logging.getLogger("caducee.runtime")
 
@@ -97,10 +99,18 @@ async def index_text(rt: Runtime, _stop: asyncio.Event) -> None:
     rt.store.mail.start_indexing()
 
 
+async def collect_garbage(rt: Runtime, stop: asyncio.Event) -> None:
+    """Expunged messages' bytes leave the store once nothing refers to them (`store.gc_interval`)."""
+    if rt.settings.store.gc_interval > 0:
+        collector = GarbageCollector(rt.store.engine, utcnow)
+        await collect_periodically(collector, rt.settings.store.gc_interval, stop)
+
+
 Background = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
 BACKGROUND: list[Background] = [
     run_queue,
     index_text,
+    collect_garbage,
     imap_listeners.stop_when,
 ]  # IMAP: `* BYE` to every session at stop
 

@@ -64,6 +64,11 @@ class StoreSettings:
         "line encrypts new blobs, every line decrypts). Keep it out of backups of the database.",
     )
     pool_size: int = setting(10, "Connections kept open to PostgreSQL per worker process.")
+    gc_interval: int = setting(
+        600,
+        "Seconds between two collections of the message bytes no folder refers to any more (expunged, moved "
+        "away, their mailbox deleted), in the background of each serving process; 0 never collects.",
+    )
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,16 @@ every foreign key onto `messages.id` or `blobs.id` that does not cascade (folder
 later extension), so a new referencing table is honoured without changing this module. Safe under concurrent
 delivery: candidates must be older than a grace period, the DELETE re-tests the references itself, and a
 reference taken meanwhile makes the foreign key refuse the DELETE (the batch is skipped and tried again next run).
-Never deletes anything younger than the grace period.
+Never deletes anything younger than the grace period. `collect_periodically` runs it in the background of every
+serving process (`store.gc_interval`); several processes collecting at once only find less to do.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,3 +90,24 @@ class GarbageCollector:
             dangling = ~exists().where(folder_messages.c.id == deliveries.c.folder_message_id)
             result = await conn.execute(delete(deliveries).where((deliveries.c.created_at < cutoff) & dangling))
         return GarbageReport(gone_messages, gone_blobs, result.rowcount)
+
+
+async def collect_periodically(collector: GarbageCollector, interval: float, stop: asyncio.Event) -> None:
+    """Collect every `interval` seconds until `stop` is set, the first time at a random point of the first interval
+    (workers started together do not collect together). A failed run is logged and tried again next time."""
+    wait = random.uniform(0, interval)  # noqa: S311 (spreading work, not security)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+            return
+        wait = interval
+        try:
+            report = await collector.collect()
+        except Exception:
+            log.exception("garbage collection failed; trying again in %.0f s", interval)
+            continue
+        if report.messages or report.blobs or report.deliveries:
+            log.info(
+                "garbage collected",
+                extra={"messages": report.messages, "blobs": report.blobs, "deliveries": report.deliveries},
+            )

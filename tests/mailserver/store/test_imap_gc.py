@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from mailserver.store import Store
 from mailserver.store.imap_flagtext import FlagOperation
+from mailserver.store.imap_gc import GarbageCollector, collect_periodically
 from mailserver.store.imap_schema import message_search, message_text
 from mailserver.store.imapview import ImapView
 from mailserver.store.schema import blobs, deliveries, messages
@@ -64,3 +68,26 @@ async def test_collected_messages_leave_the_full_text_index(store: Store) -> Non
     found = await view.search.search(inbox, TextContains("patient numéro 1 "))
     assert found.uids.tolist() == []
     assert (await view.search.search(inbox, TextContains("numéro 50"))).uids.tolist() == [4]
+
+
+async def test_the_background_collector_removes_expunged_bytes_until_stopped(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What `caducee serve` runs every `store.gc_interval` seconds (runtime.collect_garbage)."""
+    view = ImapView(store)
+    box = await mailbox(store)
+    await fill(store, box.id, 2)
+    inbox = await inbox_id(view, box.id)
+    await view.flags.store(inbox, [(1, 1)], FlagOperation.ADD, ["\\Deleted"])
+    await view.flags.expunge(inbox)
+    caplog.set_level(logging.INFO, logger="mailserver.store.imap_gc")
+    stop = asyncio.Event()
+    task = asyncio.create_task(collect_periodically(GarbageCollector(store.engine, lambda: LATER), 0.05, stop))
+    for _ in range(200):
+        if await _count(store, blobs) == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert (await _count(store, messages), await _count(store, blobs)) == (1, 1)
+    assert any(r.getMessage() == "garbage collected" and r.messages == 1 for r in caplog.records)  # type: ignore[attr-defined]
+    stop.set()
+    await asyncio.wait_for(task, 2)  # it returns once told to stop, between two runs
