@@ -104,9 +104,17 @@ class _Job:
     future: asyncio.Future[list[Delivered]] = field(repr=False, default=None)  # type: ignore[arg-type]
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 # How long a batch waits for more deliveries before it commits (PostgreSQL's commit_delay, MySQL's
 # binlog_group_commit_sync_delay): sessions answered by one commit send their next messages within about a
-# millisecond, and without the wait the first of them went alone into a commit and its fsync.
+# millisecond, and without the wait the first of them went alone into a commit and its fsync. The wait ends as
+# soon as as many deliveries have come in as the last commit answered (none after a pause: a lone message commits
+# at once). Measured, 4 KB through the MX, two workers, 6 s rounds: SQLite 1,107-1,444 -> 1,401-1,658 msg/s,
+# PostgreSQL 1,457-1,516 -> 1,743; 100 KB unchanged (the batches are full before the delay ends).
 COMMIT_DELAY = 0.001
 
 
@@ -131,6 +139,11 @@ class MailStore:
         self._batches = BatchWriter(engine)
         self._compiled: dict[tuple[int, tuple[str, ...]], Any] = {}  # SQLite: the writer's statements, compiled once
         self._last_submit = 0.0  # loop time of the last delivery or append
+        # Adaptive group commit: the jobs the last commit answered (their sessions send the next ones), the jobs
+        # submitted since, and the batch's wait, ended early once they are all back.
+        self._answered = 0
+        self._arrived = 0
+        self._gathering: asyncio.Future[None] | None = None
         # Message text reaches the trigram indexes after the commit (see imap_textindex).
         self._indexer: TextIndexer | None = TextIndexer(self._index_chunk, self._delivering)
         self._chunk = index_chunk if engine.dialect.name == "sqlite" else index_chunk_postgres
@@ -212,14 +225,17 @@ class MailStore:
         if self._indexer is not None:
             self._indexer.delivered(len(message.raw))
         self._pending.append(job)
+        self._arrived += 1
+        if self._gathering is not None and self._arrived >= self._answered:
+            _resolve(self._gathering)
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
         return await job.future
 
     async def _run(self) -> None:
         while self._pending:
-            if self._commit_delay and len(self._pending) < self._max_batch:
-                await asyncio.sleep(self._commit_delay)  # gather the sessions answered by the last commit
+            if self._commit_delay and len(self._pending) < self._max_batch and self._arrived < self._answered:
+                await self._gather()
             batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
             try:
                 results = await self._commit(batch)
@@ -234,10 +250,22 @@ class MailStore:
                     else:
                         self._settle(job, single)
                 continue
+            self._answered, self._arrived = len(batch), 0
             for job, res in zip(batch, results, strict=True):
                 self._settle(job, res)
         if self._indexer is not None:
             self._indexer.kick()
+
+    async def _gather(self) -> None:
+        """Wait up to the commit delay for the sessions the last commit answered to send their next messages."""
+        loop = asyncio.get_running_loop()
+        self._gathering = gathering = loop.create_future()
+        timer = loop.call_later(self._commit_delay, _resolve, gathering)
+        try:
+            await gathering
+        finally:
+            timer.cancel()
+            self._gathering = None
 
     def _settle(self, job: _Job, result: list[Delivered]) -> None:
         if not job.future.done():

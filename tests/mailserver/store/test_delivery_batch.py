@@ -8,15 +8,17 @@ one batch, which the messages' common `created_at` (one clock reading per batch)
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from mailserver.store import Store, utcnow
+from mailserver.store.blobs import BlobCipher, generate_key_file
 from mailserver.store.imap_flagtext import FlagOperation
 from mailserver.store.imap_schema import message_search, message_text
 from mailserver.store.imapview import ImapView
-from mailserver.store.mail import NewMessage
+from mailserver.store.mail import MailStore, NewMessage
 from mailserver.store.records import Delivered
 from mailserver.store.schema import blobs, deliveries, folder_messages, messages
 
@@ -173,3 +175,26 @@ async def test_the_postgres_writer_finds_rows_by_index_even_in_plans_made_on_sma
     found = await store.mail._batches.run_postgres(plans)
     assert {name: plan for name, plan in found.items() if "Seq Scan" in plan or "Hash Join" in plan} == {}
     assert "Index Scan using pk_deliveries" in found["_PG_SEEN"]
+
+
+async def test_a_batch_waits_only_for_as_many_deliveries_as_the_last_commit_answered(
+    store: Store, tmp_path: Path
+) -> None:
+    """Adaptive group commit. The delay is long here (30 s): the store would time this test out if it waited for
+    it where it must not. A lone delivery after a pause commits at once; a batch then waits for as many deliveries
+    as the last commit answered (their sessions send the next ones), and commits as soon as they are in."""
+    generate_key_file(tmp_path / "blob.keys")
+    mail = MailStore(store.engine, BlobCipher.from_file(tmp_path / "blob.keys"), utcnow, commit_delay=30.0)
+    box = await store.accounts.create_mailbox("u@example.test", "ORG")
+    try:
+        await asyncio.wait_for(mail.deliver(_msg(0), [box.id]), 10)  # nothing answered before: no wait
+        await asyncio.wait_for(asyncio.gather(*(mail.deliver(_msg(n), [box.id]) for n in (1, 2, 3))), 10)
+        assert await _batches(store) == 2
+        lone = asyncio.create_task(mail.deliver(_msg(4), [box.id]))
+        await asyncio.sleep(0.2)
+        assert not lone.done()  # the last commit answered three: it waits for two more
+        await asyncio.wait_for(asyncio.gather(lone, *(mail.deliver(_msg(n), [box.id]) for n in (5, 6))), 10)
+        assert await _batches(store) == 3
+        assert (await _folder(store, box.id))[1] == 8  # UIDs 1 to 7
+    finally:
+        await mail.aclose()
