@@ -35,6 +35,7 @@ _UNEXTRACTED = text("SELECT 1 FROM message_text WHERE pending LIMIT 1")
 _PENDING_ROW = (folder_messages.c.message_id.label("text_message_id"), message_text.c.pending.label("text_pending"))
 
 Texts = Callable[[Collection[int]], Awaitable[dict[int, str]]]  # message ids -> body text (`search_texts`)
+TEXT_BATCH = 200  # pending candidates whose text is read and held at once
 
 
 class Searcher:
@@ -114,11 +115,10 @@ class Searcher:
             where = plan.clause(criterion)
             columns: list[ColumnElement[Any]] = [*_BASE, *extra]
             if plan.sure is not None:
-                sure = plan.sure.label("sure")
                 columns += [
-                    sure,
+                    plan.sure.label("sure"),
                     *_CHECK_BASE,
-                    *(self._check_column(name, sure) for name in sorted(plan.check_columns)),
+                    *(self._check_column(name, plan.sure) for name in sorted(plan.check_columns)),
                 ]
                 if unextracted:
                     columns += _PENDING_ROW
@@ -147,22 +147,29 @@ class Searcher:
         return case((sure, None), else_=column).label(name) if name in TEXT_COLUMNS else column
 
     async def _recheck(self, criterion: Criterion, keys: list[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
-        """The candidate rows that satisfy `criterion`, tested in Python where the SQL was not sure."""
-        unsure = [dict(zip(keys, row, strict=True)) for row in rows]
-        pending = [v["text_message_id"] for v in unsure if not v["sure"] and v.get("text_pending")]
-        texts = await self._texts(pending) if pending else {}
+        """The candidate rows that satisfy `criterion`, tested in Python where the SQL was not sure; the body text
+        of pending candidates is read from their blobs a batch at a time (only one batch's text is held)."""
+        named = [dict(zip(keys, row, strict=True)) for row in rows]
         check = compile_check(criterion, self._timezone)
-        kept = []
-        for row, values in zip(rows, unsure, strict=True):
+        keep = [False] * len(rows)
+        waiting: list[int] = []  # pending candidates: their body text is in their blobs only
+        for i, values in enumerate(named):
             if values["sure"]:
-                kept.append(row)
+                keep[i] = True
                 continue
             values["internal_date"] = utc(values["internal_date"])
             if values.get("text_pending"):
-                values["body_text"] = texts.get(values["text_message_id"], "")
-            if check(values):
-                kept.append(row)
-        return kept
+                waiting.append(i)
+            else:
+                keep[i] = check(values)
+        for start in range(0, len(waiting), TEXT_BATCH):
+            part = waiting[start : start + TEXT_BATCH]
+            texts = await self._texts([named[i]["text_message_id"] for i in part])
+            for i in part:
+                named[i]["body_text"] = texts.get(named[i]["text_message_id"], "")
+                keep[i] = check(named[i])
+                named[i]["body_text"] = None
+        return [row for row, kept in zip(rows, keep, strict=True) if kept]
 
 
 def _tests_body(node: Criterion) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from mailserver import store as store_package
-from mailserver.store import Store
+from mailserver.store import Store, imap_search
 from mailserver.store.imap_criteria import FieldContains, Not, TextContains, TextField
 from mailserver.store.imapview import ImapView
 from tests.mailserver.store.imap_corpus import (
@@ -238,3 +238,17 @@ async def test_body_text_is_extracted_after_the_commit_and_read_from_the_blob_un
     assert (await view.search.search(inbox, Not(TextContains("numéro 1")))).uids.tolist() == [1, 3]
     assert f"message {third}: its text cannot be extracted" in caplog.text
     assert "numéro" not in caplog.text and "patient" not in caplog.text
+
+
+async def test_pending_bodies_are_read_from_their_blobs_a_batch_at_a_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder with more pending candidates than one batch: each batch's texts are read, tested and let go."""
+    monkeypatch.setattr(imap_search, "TEXT_BATCH", 2)
+    view = ImapView(store)
+    box = await mailbox(store)
+    inbox = await inbox_id(view, box.id)
+    store.mail.pause_indexing()
+    await fill(store, box.id, 5)
+    assert await search_text(view, inbox, "numéro") == [1, 2, 3, 4, 5]
+    assert (await view.search.search(inbox, Not(TextContains("numéro 3")))).uids.tolist() == [1, 2, 3, 5]
