@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select, text
@@ -35,7 +35,8 @@ _UNEXTRACTED = text("SELECT 1 FROM message_text WHERE pending LIMIT 1")
 _PENDING_ROW = (folder_messages.c.message_id.label("text_message_id"), message_text.c.pending.label("text_pending"))
 
 Texts = Callable[[Collection[int]], Awaitable[dict[int, str]]]  # message ids -> body text (`search_texts`)
-TEXT_BATCH = 200  # pending candidates whose text is read and held at once
+TEXT_BATCH = 200  # pending candidates whose text is read and held at once...
+TEXT_BATCH_OCTETS = 32 * 1024 * 1024  # ... and how much of their messages (at least one), whatever their size
 
 
 class Searcher:
@@ -148,7 +149,7 @@ class Searcher:
 
     async def _recheck(self, criterion: Criterion, keys: list[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
         """The candidate rows that satisfy `criterion`, tested in Python where the SQL was not sure; the body text
-        of pending candidates is read from their blobs a batch at a time (only one batch's text is held)."""
+        of pending candidates is read from their blobs a batch at a time (only one batch is held: `_batches`)."""
         named = [dict(zip(keys, row, strict=True)) for row in rows]
         check = compile_check(criterion, self._timezone)
         keep = [False] * len(rows)
@@ -162,14 +163,27 @@ class Searcher:
                 waiting.append(i)
             else:
                 keep[i] = check(values)
-        for start in range(0, len(waiting), TEXT_BATCH):
-            part = waiting[start : start + TEXT_BATCH]
+        for part in _batches(waiting, [named[i]["size"] for i in waiting]):
             texts = await self._texts([named[i]["text_message_id"] for i in part])
             for i in part:
                 named[i]["body_text"] = texts.get(named[i]["text_message_id"], "")
                 keep[i] = check(named[i])
                 named[i]["body_text"] = None
         return [row for row, kept in zip(rows, keep, strict=True) if kept]
+
+
+def _batches(items: list[int], sizes: list[int]) -> Iterator[list[int]]:
+    """`items` in runs of at most TEXT_BATCH and about TEXT_BATCH_OCTETS of `sizes` (at least one each)."""
+    part: list[int] = []
+    octets = 0
+    for item, size in zip(items, sizes, strict=True):
+        if part and (len(part) >= TEXT_BATCH or octets + size > TEXT_BATCH_OCTETS):
+            yield part
+            part, octets = [], 0
+        part.append(item)
+        octets += size
+    if part:
+        yield part
 
 
 def _tests_body(node: Criterion) -> bool:

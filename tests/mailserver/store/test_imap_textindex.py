@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -240,15 +241,25 @@ async def test_body_text_is_extracted_after_the_commit_and_read_from_the_blob_un
     assert "numéro" not in caplog.text and "patient" not in caplog.text
 
 
+@pytest.mark.parametrize("limit", [("TEXT_BATCH", 2), ("TEXT_BATCH_OCTETS", 1)], ids=["by count", "by size"])
 async def test_pending_bodies_are_read_from_their_blobs_a_batch_at_a_time(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch, limit: tuple[str, int]
 ) -> None:
-    """A folder with more pending candidates than one batch: each batch's texts are read, tested and let go."""
-    monkeypatch.setattr(imap_search, "TEXT_BATCH", 2)
+    """A folder with more pending candidates than one batch (of two messages, or of one: each is bigger than the
+    octets allowed): each batch's texts are read, tested and let go."""
+    monkeypatch.setattr(imap_search, *limit)
+    read: list[int] = []  # how many texts each read from the blobs asked for
+
+    async def texts(message_ids: Collection[int]) -> dict[int, str]:
+        read.append(len(message_ids))
+        return await store.mail.search_texts(message_ids)
+
     view = ImapView(store)
+    view.search = imap_search.Searcher(store.engine, texts)
     box = await mailbox(store)
     inbox = await inbox_id(view, box.id)
     store.mail.pause_indexing()
     await fill(store, box.id, 5)
     assert await search_text(view, inbox, "numéro") == [1, 2, 3, 4, 5]
+    assert read == ([2, 2, 1] if limit[0] == "TEXT_BATCH" else [1] * 5)
     assert (await view.search.search(inbox, Not(TextContains("numéro 3")))).uids.tolist() == [1, 2, 3, 5]
