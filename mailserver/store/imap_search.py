@@ -109,9 +109,11 @@ class Searcher:
     ) -> Sequence[Sequence[Any]]:
         """Matching rows as tuples: uid, modseq, then the `extra` columns."""
         async with self._engine.connect() as conn:
-            if self._engine.dialect.name == "postgresql":  # the pending test and the query: one snapshot
-                await conn.execution_options(isolation_level="REPEATABLE READ")
-            unextracted = _tests_body(criterion) and (await conn.execute(_UNEXTRACTED)).first() is not None
+            unextracted = False
+            if _tests_body(criterion):
+                if self._engine.dialect.name == "postgresql":  # the pending test and the query: one snapshot
+                    await conn.execution_options(isolation_level="REPEATABLE READ")
+                unextracted = (await conn.execute(_UNEXTRACTED)).first() is not None
             plan = Translation(self._engine.dialect.name, self._timezone, unextracted)
             where = plan.clause(criterion)
             columns: list[ColumnElement[Any]] = [*_BASE, *extra]
