@@ -181,7 +181,7 @@ async def test_a_batch_waits_only_for_as_many_deliveries_as_the_last_commit_answ
     store: Store, tmp_path: Path
 ) -> None:
     """Adaptive group commit. The delay is long here (30 s): the store would time this test out if it waited for
-    it where it must not. A lone delivery after a pause commits at once; a batch then waits for as many deliveries
+    it where it must not. A store's first delivery commits at once; a batch then waits for as many deliveries
     as the last commit answered (their sessions send the next ones), and commits as soon as they are in."""
     generate_key_file(tmp_path / "blob.keys")
     mail = MailStore(store.engine, BlobCipher.from_file(tmp_path / "blob.keys"), utcnow, commit_delay=30.0)
