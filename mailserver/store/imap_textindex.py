@@ -29,8 +29,8 @@ The indexer runs in the store's writer thread between delivery batches: when del
 delivery batch waits at most one chunk). Index transactions commit without their own fsync (WAL,
 synchronous=NORMAL; PostgreSQL: synchronous_commit off): the next durable commit flushes them; a crash before
 that loses the chunk (and its watermark) together, and the indexer redoes it. A blob that cannot be opened
-(its key is gone, it was tampered with) gets an empty body text and a log line naming the message id. Never reads
-or logs message content outside SQLite.
+(its key is gone, it was tampered with) gets an empty body text and a log line naming the message id. Reads
+message content only to extract its text; never logs it.
 """
 
 from __future__ import annotations
