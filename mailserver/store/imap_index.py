@@ -4,12 +4,12 @@ Owns turning a message (its bytes and the summary `mailserver.message` computed 
 `message_search` and `message_text` rows, and inserting them inside the caller's transaction, and the body text
 (`search_text`) the text indexer extracts later. Computing is pure and done before the transaction opens (never
 hold the write lock while parsing). Text is casefolded so that substring tests are exact on both backends (see
-`imap_schema`). Never logs or returns message content.
+`imap_schema`). Never logs message content.
 
 The `message_text` row is written `pending`, with the header text but an empty body text: extracting the body's
 readable text (decoding, HTML stripping, blank collapsing, casefolding) is left to the text indexer after the
 commit (`imap_textindex`), and SEARCH reads a pending message's text from its blob (`imap_search`). Measured
-on 100 KB text messages (SQLite, two workers): 766 -> 1,140 msg/s, server CPU 1.9 -> 1.25 ms a message; storing
+on 100 KB text messages (SQLite, two workers): 761-784 -> 1,012 msg/s, server CPU 1.9 -> 1.4 ms a message; storing
 100 KB of text in each delivery's transaction, then again at the WAL checkpoint, was a third of it.
 """
 

@@ -4,7 +4,7 @@
 yet: a delivery writes the header text and an empty body text, and the indexer (`imap_textindex`) extracts the
 readable text from the blob, stores it and clears the flag, then indexes the row. SEARCH reads a pending message's
 body from its blob meanwhile (`imap_search`). Extracting and storing 100 KB of text inside each delivery was a third
-of the server's CPU at 100 KB (SQLite: 766 -> 1,140 msg/s without it). Existing rows keep their text and are not
+of the server's CPU at 100 KB (SQLite: 761-784 -> 1,012 msg/s). Existing rows keep their text and are not
 pending. SQLite gets the partial index of pending ids that PostgreSQL has had since 0330; it is named like it.
 
 A downgrade would leave pending rows with an empty body that the code before this revision treats as their text,
