@@ -102,15 +102,15 @@ class Translation:
     needs_messages: bool = False
     needs_search: bool = False
     needs_text: bool = False
-    exact: bool = True
     sure: ColumnElement[bool] | None = None  # the subset, when not exact
     check_columns: set[str] = field(default_factory=set)
 
+    @property
+    def exact(self) -> bool:
+        return self.sure is None
+
     def clause(self, criterion: Criterion) -> ColumnElement[bool]:
-        upper, lower = self._translate(criterion)
-        if lower is not None:
-            self.exact = False
-            self.sure = lower
+        upper, self.sure = self._translate(criterion)
         return upper
 
     def _translate(self, node: Criterion) -> Bounds:
