@@ -87,7 +87,7 @@ async def test_the_background_collector_removes_expunged_bytes_until_stopped(
         if await _count(store, blobs) == 1:
             break
         await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, 2)  # it returns once told to stop, after the run under way has finished
     assert (await _count(store, messages), await _count(store, blobs)) == (1, 1)
     assert any(r.getMessage() == "garbage collected" and r.messages == 1 for r in caplog.records)  # type: ignore[attr-defined]
-    stop.set()
-    await asyncio.wait_for(task, 2)  # it returns once told to stop, between two runs
